@@ -1,0 +1,67 @@
+// Package function wires one Lambda function: it builds the dependencies every
+// handler shares (configuration, logger, AWS configuration) once per cold start,
+// and starts the handler under the Lambda runtime or, locally, hands it back.
+package function
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/obs"
+)
+
+// Deps is what a Constructor gets to build its handler.
+type Deps struct {
+	Name   string       // the function's name: AWS_LAMBDA_FUNCTION_NAME, or its logical id locally
+	Env    config.Env   // the function's environment variables
+	AWS    aws.Config   // AWS SDK configuration, traced when X-Ray is on
+	Logger *slog.Logger // JSON logger carrying the function name
+}
+
+// Constructor builds a handler: any function signature lambda.NewHandler accepts,
+// typically func(context.Context, events.X) (events.Y, error).
+type Constructor func(ctx context.Context, d Deps) (any, error)
+
+// NewDeps builds the shared dependencies of the function called name.
+func NewDeps(ctx context.Context, name string, env config.Env) (Deps, error) {
+	logger := obs.NewLogger(os.Stdout, name)
+	cfg, err := awsclients.Load(ctx, env)
+	if err != nil {
+		return Deps{}, fmt.Errorf("function %s: %w", name, err)
+	}
+	return Deps{Name: name, Env: env, AWS: cfg, Logger: logger}, nil
+}
+
+// Build runs a constructor and wraps its handler with logging, cold-start and
+// request-id instrumentation. The result is what Lambda (or the local runtime) invokes.
+func Build(ctx context.Context, d Deps, build Constructor) (lambda.Handler, error) {
+	h, err := build(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", d.Name, err)
+	}
+	return obs.Instrument(d.Logger, lambda.NewHandler(h)), nil
+}
+
+// Start is the whole of a functions/<name>/main.go: build once, then serve
+// invocations. A configuration error stops the cold start with a clear log line.
+func Start(build Constructor) {
+	ctx := context.Background()
+	name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+	d, err := NewDeps(ctx, name, config.OS)
+	if err == nil {
+		var h lambda.Handler
+		if h, err = Build(ctx, d, build); err == nil {
+			lambda.Start(h)
+			return
+		}
+	}
+	obs.NewLogger(os.Stderr, name).Error("cold start failed", "error", err.Error())
+	os.Exit(1)
+}
