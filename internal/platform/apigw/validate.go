@@ -1,0 +1,46 @@
+package apigw
+
+// Validator collects field errors so that one 400 names every bad field.
+// The zero value is ready to use.
+type Validator struct {
+	errs []FieldError
+}
+
+// Check records message for field when ok is false, and returns ok.
+// Only the first failure of each field is kept, so later checks may assume
+// the earlier ones on the same field passed.
+func (v *Validator) Check(ok bool, field, message string) bool {
+	if !ok {
+		v.Add(field, message)
+	}
+	return ok
+}
+
+// Add records message for field unless field already has an error.
+func (v *Validator) Add(field, message string) {
+	if v.Has(field) {
+		return
+	}
+	v.errs = append(v.errs, FieldError{Field: field, Message: message})
+}
+
+// Has reports whether field already has an error.
+func (v *Validator) Has(field string) bool {
+	for _, e := range v.errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// Valid reports whether no error was recorded.
+func (v *Validator) Valid() bool { return len(v.errs) == 0 }
+
+// Err returns a validation *Problem naming every recorded field, or nil.
+func (v *Validator) Err() error {
+	if v.Valid() {
+		return nil
+	}
+	return Validation(append([]FieldError(nil), v.errs...)...)
+}
