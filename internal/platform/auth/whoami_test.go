@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
 )
 
 func TestWhoAmI(t *testing.T) {
@@ -39,6 +40,7 @@ func TestWhoAmI(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
 			}
+			openapitest.ValidateResponse(t, "GET", "/whoami", resp)
 			if tc.status == 200 {
 				var got WhoAmI
 				if err := json.Unmarshal([]byte(resp.Body), &got); err != nil || got.Role != tc.role {

@@ -31,7 +31,11 @@ type Constructor func(ctx context.Context, d Deps) (any, error)
 
 // NewDeps builds the shared dependencies of the function called name.
 func NewDeps(ctx context.Context, name string, env config.Env) (Deps, error) {
-	logger := obs.NewLogger(os.Stdout, name)
+	level, err := obs.ParseLevel(config.New(env).StringOr("LOG_LEVEL", "info"))
+	if err != nil {
+		return Deps{}, fmt.Errorf("function %s: LOG_LEVEL: %w", name, err)
+	}
+	logger := obs.NewLogger(os.Stdout, name, level)
 	cfg, err := awsclients.Load(ctx, env)
 	if err != nil {
 		return Deps{}, fmt.Errorf("function %s: %w", name, err)
@@ -39,14 +43,21 @@ func NewDeps(ctx context.Context, name string, env config.Env) (Deps, error) {
 	return Deps{Name: name, Env: env, AWS: cfg, Logger: logger}, nil
 }
 
-// Build runs a constructor and wraps its handler with logging, cold-start and
-// request-id instrumentation. The result is what Lambda (or the local runtime) invokes.
-func Build(ctx context.Context, d Deps, build Constructor) (lambda.Handler, error) {
+// Environment is one execution environment of a function: its handler,
+// wrapped with logging, cold-start, request-id and metrics instrumentation.
+type Environment func() lambda.Handler
+
+// Build runs a constructor once and returns how to make an execution
+// environment over its handler. Lambda runs one; the local runtime runs several
+// over the same handler, so handlers must be safe for concurrent use.
+func Build(ctx context.Context, d Deps, build Constructor) (Environment, error) {
 	h, err := build(ctx, d)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", d.Name, err)
 	}
-	return obs.Instrument(d.Logger, lambda.NewHandler(h)), nil
+	return func() lambda.Handler {
+		return obs.Instrument(d.Logger, lambda.NewHandler(h), obs.WithFunctionName(d.Name))
+	}, nil
 }
 
 // Start is the whole of a functions/<name>/main.go: build once, then serve
@@ -56,12 +67,12 @@ func Start(build Constructor) {
 	name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
 	d, err := NewDeps(ctx, name, config.OS)
 	if err == nil {
-		var h lambda.Handler
-		if h, err = Build(ctx, d, build); err == nil {
-			lambda.Start(h)
+		var env Environment
+		if env, err = Build(ctx, d, build); err == nil {
+			lambda.Start(env())
 			return
 		}
 	}
-	obs.NewLogger(os.Stderr, name).Error("cold start failed", "error", err.Error())
+	obs.NewLogger(os.Stderr, name, nil).Error("cold start failed", "error", err.Error())
 	os.Exit(1)
 }

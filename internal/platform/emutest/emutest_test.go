@@ -1,0 +1,80 @@
+package emutest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+func TestMain(m *testing.M) { os.Exit(Run(m)) }
+
+func TestStackServesEveryService(t *testing.T) {
+	st := Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if _, err := dynamodb.NewFromConfig(st.AWS).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+		t.Errorf("DynamoDB ListTables: %v", err)
+	}
+	if _, err := sqs.NewFromConfig(st.AWS).ListQueues(ctx, &sqs.ListQueuesInput{}); err != nil {
+		t.Errorf("SQS ListQueues: %v", err)
+	}
+	s3c := s3.NewFromConfig(st.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {
+		t.Errorf("S3 ListBuckets: %v", err)
+	}
+	for k, v := range st.Env() {
+		if got := os.Getenv(k); got != v {
+			t.Errorf("env %s = %q, want %q", k, got, v)
+		}
+	}
+	if Start(t) != st {
+		t.Error("second Start returned another stack")
+	}
+}
+
+func TestStopLeavesNoProcess(t *testing.T) {
+	st := Start(t)
+	var pids []int
+	for _, c := range []string{st.DynamoDBEndpoint, st.SQSEndpoint} {
+		if c == "" {
+			t.Fatal("missing endpoint")
+		}
+	}
+	mu.Lock()
+	for _, c := range shared.procs {
+		pids = append(pids, c.cmd.Process.Pid)
+	}
+	mu.Unlock()
+	if len(pids) != 2 {
+		t.Fatalf("%d child processes, want 2", len(pids))
+	}
+	if err := Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		// The group leader is reaped by Wait; a survivor in its group would answer.
+		if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("process group %d still has members (kill: %v)", pid, err)
+		}
+	}
+	if Start(t) == st {
+		t.Error("Start after Stop returned the stopped stack")
+	}
+}
+
+func TestMissingToolsNameTheFix(t *testing.T) {
+	t.Setenv("MOSAIC_EMULATORS_DIR", t.TempDir())
+	_, err := findTools()
+	if err == nil || !strings.Contains(err.Error(), "make emulators") {
+		t.Fatalf("findTools in an empty directory: %v, want the `make emulators` fix", err)
+	}
+}

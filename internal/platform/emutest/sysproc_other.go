@@ -1,0 +1,12 @@
+//go:build unix && !linux
+
+package emutest
+
+import "syscall"
+
+// sysProcAttr puts an emulator in its own process group, so stop can signal it.
+// Without Pdeathsig, an interrupted test binary can leave DynamoDB Local running;
+// fauxqs still exits when its stdin closes.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
