@@ -1,0 +1,135 @@
+// Command local runs Mosaic on one machine with no Docker and no AWS account.
+//
+//	go run ./infra/local serve                       # make run
+//	go run ./infra/local invoke -fn HealthFunction -event events/health.json   # make invoke
+//
+// Every function of template.yaml runs in this one process; see package runtime.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mosaic-platform/mosaic/infra/local/runtime"
+	"github.com/mosaic-platform/mosaic/internal/platform/config"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "mosaic:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, stdout)
+	case "invoke":
+		return invoke(args, stdout)
+	default:
+		return fmt.Errorf("unknown command %q (serve, invoke)", cmd)
+	}
+}
+
+// options reads the settings common to both commands from flags and environment.
+func options(fs *flag.FlagSet, args []string) (runtime.Options, error) {
+	env := config.OS
+	l := config.New(env)
+	o := runtime.Options{
+		Template:  "template.yaml",
+		DataDir:   l.StringOr("MOSAIC_DATA_DIR", ".mosaic"),
+		Addr:      "127.0.0.1:" + fmt.Sprint(l.IntOr("PORT", 8080, 0, 65535)),
+		Tokens:    l.StringOr("MOSAIC_TOKENS", runtime.DevTokens),
+		Functions: constructors,
+		Env:       env,
+		Logger:    slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("component", "local"),
+	}
+	fs.StringVar(&o.Template, "template", o.Template, "SAM template to run")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, l.Err()
+}
+
+func serve(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	o, err := options(fs, args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stack, err := runtime.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, stack, o)
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return stack.Close(shutdown)
+}
+
+func printBanner(w io.Writer, s *runtime.Stack, o runtime.Options) {
+	fmt.Fprintf(w, "\nMosaic is running at %s  (docs: %s/docs)\n", s.URL, s.URL)
+	fmt.Fprintf(w, "AWS services: %s; data in %s\n", s.Backend, o.DataDir)
+	if o.Tokens == runtime.DevTokens {
+		fmt.Fprintln(w, "Dev tokens (set MOSAIC_TOKENS=role:token,... to choose your own):")
+		for _, pair := range strings.Split(o.Tokens, ",") {
+			role, token, _ := strings.Cut(pair, ":")
+			fmt.Fprintf(w, "  %-7s Authorization: Bearer %s\n", role, token)
+		}
+	} else {
+		fmt.Fprintln(w, "Tokens: from MOSAIC_TOKENS")
+	}
+	fmt.Fprintf(w, "Try: curl -s %s/health\n\n", s.URL)
+}
+
+func invoke(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	fn := fs.String("fn", "", "logical id of the function (e.g. HealthFunction)")
+	eventPath := fs.String("event", "", "JSON event file (events/*.json); - reads standard input")
+	o, err := options(fs, args)
+	if err != nil {
+		return err
+	}
+	if *fn == "" || *eventPath == "" {
+		return errors.New("invoke needs -fn <LogicalId> and -event <file>")
+	}
+	var event []byte
+	if *eventPath == "-" {
+		event, err = io.ReadAll(os.Stdin)
+	} else {
+		event, err = os.ReadFile(*eventPath)
+	}
+	if err != nil {
+		return fmt.Errorf("read event: %w", err)
+	}
+	o.Addr = "127.0.0.1:0" // invoke serves nothing; don't collide with a running `make run`
+	ctx := context.Background()
+	stack, err := runtime.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer stack.Close(ctx)
+	out, err := stack.Invoke(ctx, *fn, event)
+	if err != nil {
+		return fmt.Errorf("%s failed: %w", *fn, err)
+	}
+	_, err = fmt.Fprintln(stdout, string(out))
+	return err
+}
