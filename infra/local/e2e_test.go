@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,15 +43,39 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// buildServer compiles the local runtime once per test binary.
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// buildServer compiles the local runtime once per test binary; every
+// end-to-end test (e2e_*_test.go) starts its own server from it.
 func buildServer(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mosaic-local")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the local runtime: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mosaic-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "mosaic-local")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build the local runtime: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
 
 // startServer runs the binary from the repository root on a free port and
@@ -250,6 +275,23 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 	s.stop(t)
+
+	t.Run("make invoke runs one function on a sample event", func(t *testing.T) {
+		cmd := exec.Command(bin, "invoke", "-fn", "WhoamiFunction", "-event", "events/whoami.json")
+		cmd.Dir = "../.."
+		cmd.Env = append(os.Environ(), "MOSAIC_DATA_DIR="+t.TempDir())
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("invoke: %v", err)
+		}
+		var resp struct {
+			StatusCode int    `json:"statusCode"`
+			Body       string `json:"body"`
+		}
+		if err := json.Unmarshal(out[bytes.LastIndexByte(bytes.TrimSpace(out), '\n')+1:], &resp); err != nil || resp.StatusCode != 200 || resp.Body != `{"role":"writer"}` {
+			t.Fatalf("invoke output = %s (%v)", out, err)
+		}
+	})
 
 	t.Run("MOSAIC_TOKENS replaces the dev tokens", func(t *testing.T) {
 		s := startServer(t, bin, dataDir, "MOSAIC_TOKENS=admin:s3cret-admin,reader:s3cret-reader")
