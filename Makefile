@@ -11,7 +11,10 @@ PKGS := ./...
 # Lambda binaries: static, arm64, no RPC shim, reproducible (no paths, no symbols,
 # no build ids: the same source gives the same bytes).
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# VERSION (git describe) is stamped into /health; the same commit gives the same bytes.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false \
+	-ldflags "-s -w -buildid= -X github.com/mosaic-platform/mosaic/internal/platform/health.release=$(VERSION)"
 
 # functions/<dir> of a SAM logical id: HealthFunction -> health, OpenApiFunction -> open-api.
 fn_dir = $(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')

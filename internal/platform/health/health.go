@@ -44,12 +44,19 @@ func handler(version string, now func() time.Time) func(context.Context, events.
 // built from a tagged module, else its VCS revision (with "-dirty" when the
 // tree was modified), else "dev".
 func Version() string {
+	if release != "" {
+		return release
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "dev"
 	}
 	return versionOf(info)
 }
+
+// release is the build's version, stamped by the Makefile's Lambda build
+// (-ldflags -X), which turns VCS stamping off to stay reproducible.
+var release string
 
 func versionOf(info *debug.BuildInfo) string {
 	if v := info.Main.Version; v != "" && v != "(devel)" {
