@@ -115,6 +115,22 @@ func writeError(w http.ResponseWriter, err error) {
 }
 
 // decode reads a request body into v.
+// queueRequest is the QueueUrl that every per-queue action names; actions
+// with more fields embed it.
+type queueRequest struct {
+	QueueURL string `json:"QueueUrl"`
+}
+
+func (q queueRequest) queueName() (string, error) { return nameFromURL(q.QueueURL) }
+
+// decodeForQueue decodes a per-queue action's request and returns its queue's name.
+func decodeForQueue(body []byte, req interface{ queueName() (string, error) }) (string, error) {
+	if err := decode(body, req); err != nil {
+		return "", err
+	}
+	return req.queueName()
+}
+
 func decode(body []byte, v any) error {
 	if len(body) == 0 {
 		body = []byte("{}")

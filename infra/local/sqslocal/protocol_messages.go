@@ -87,13 +87,10 @@ func newSendResponse(id string, r sendResult) sendResponse {
 
 func (s *server) sendMessage(r *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL string `json:"QueueUrl"`
+		queueRequest
 		sendEntry
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -113,13 +110,10 @@ func (s *server) sendMessage(r *http.Request, body []byte) (any, error) {
 
 func (s *server) sendMessageBatch(r *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL string      `json:"QueueUrl"`
-		Entries  []sendEntry `json:"Entries"`
+		queueRequest
+		Entries []sendEntry `json:"Entries"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +179,7 @@ type wireMessage struct {
 
 func (s *server) receiveMessage(r *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL                    string   `json:"QueueUrl"`
+		queueRequest
 		AttributeNames              []string `json:"AttributeNames"`
 		MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
 		MessageAttributeNames       []string `json:"MessageAttributeNames"`
@@ -193,10 +187,7 @@ func (s *server) receiveMessage(r *http.Request, body []byte) (any, error) {
 		VisibilityTimeout           *int     `json:"VisibilityTimeout"`
 		WaitTimeSeconds             *int     `json:"WaitTimeSeconds"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -281,13 +272,10 @@ func selected(names []string, name string) bool {
 
 func (s *server) deleteMessage(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL      string `json:"QueueUrl"`
+		queueRequest
 		ReceiptHandle string `json:"ReceiptHandle"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -326,16 +314,13 @@ func newBatchResponse(ids []string, errs []error) batchResponse {
 
 func (s *server) deleteMessageBatch(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []struct {
+		queueRequest
+		Entries []struct {
 			ID            string `json:"Id"`
 			ReceiptHandle string `json:"ReceiptHandle"`
 		} `json:"Entries"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -356,14 +341,11 @@ func (s *server) deleteMessageBatch(_ *http.Request, body []byte) (any, error) {
 
 func (s *server) changeMessageVisibility(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL          string `json:"QueueUrl"`
+		queueRequest
 		ReceiptHandle     string `json:"ReceiptHandle"`
 		VisibilityTimeout *int   `json:"VisibilityTimeout"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -379,17 +361,14 @@ func (s *server) changeMessageVisibility(_ *http.Request, body []byte) (any, err
 
 func (s *server) changeMessageVisibilityBatch(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []struct {
+		queueRequest
+		Entries []struct {
 			ID                string `json:"Id"`
 			ReceiptHandle     string `json:"ReceiptHandle"`
 			VisibilityTimeout int    `json:"VisibilityTimeout"`
 		} `json:"Entries"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}

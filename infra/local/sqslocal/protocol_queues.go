@@ -45,28 +45,18 @@ func (s *server) getQueueURL(r *http.Request, body []byte) (any, error) {
 	return queueURLResponse{QueueURL: QueueURL(endpoint(r), req.QueueName)}, nil
 }
 
-// queueRequest is the body of every action that names nothing but a queue.
-type queueRequest struct {
-	QueueURL string `json:"QueueUrl"`
-}
-
+// queueName reads the body of an action that names nothing but a queue.
 func (s *server) queueName(body []byte) (string, error) {
 	var req queueRequest
-	if err := decode(body, &req); err != nil {
-		return "", err
-	}
-	return nameFromURL(req.QueueURL)
+	return decodeForQueue(body, &req)
 }
 
 func (s *server) getQueueAttributes(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL       string   `json:"QueueUrl"`
+		queueRequest
 		AttributeNames []string `json:"AttributeNames"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -81,13 +71,10 @@ func (s *server) getQueueAttributes(_ *http.Request, body []byte) (any, error) {
 
 func (s *server) setQueueAttributes(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL   string            `json:"QueueUrl"`
+		queueRequest
 		Attributes map[string]string `json:"Attributes"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -148,14 +135,11 @@ func (s *server) listQueues(r *http.Request, body []byte) (any, error) {
 
 func (s *server) listDeadLetterSourceQueues(r *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL   string `json:"QueueUrl"`
+		queueRequest
 		MaxResults *int   `json:"MaxResults"`
 		NextToken  string `json:"NextToken"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -258,13 +242,10 @@ func (s *server) listMessageMoveTasks(_ *http.Request, body []byte) (any, error)
 
 func (s *server) tagQueue(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL string            `json:"QueueUrl"`
-		Tags     map[string]string `json:"Tags"`
+		queueRequest
+		Tags map[string]string `json:"Tags"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -277,13 +258,10 @@ func (s *server) tagQueue(_ *http.Request, body []byte) (any, error) {
 
 func (s *server) untagQueue(_ *http.Request, body []byte) (any, error) {
 	var req struct {
-		QueueURL string   `json:"QueueUrl"`
-		TagKeys  []string `json:"TagKeys"`
+		queueRequest
+		TagKeys []string `json:"TagKeys"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	name, err := nameFromURL(req.QueueURL)
+	name, err := decodeForQueue(body, &req)
 	if err != nil {
 		return nil, err
 	}
