@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,13 +45,21 @@ type entry struct {
 }
 
 // Open replays the journal in dir (created if needed) and returns the server.
-func Open(dir string) (*Server, error) {
+func Open(dir string) (*Server, error) { return open(dir, compactAfter) }
+
+func open(dir string, compactAfter int) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dynamodb data directory: %w", err)
 	}
 	s := &Server{inner: miniserver.NewServer(), path: filepath.Join(dir, "dynamodb.journal")}
-	if err := s.replay(); err != nil {
+	schema, entries, err := s.replay()
+	if err != nil {
 		return nil, err
+	}
+	if entries > compactAfter {
+		if err := s.compact(schema, entries); err != nil {
+			return nil, err
+		}
 	}
 	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -63,42 +72,151 @@ func Open(dir string) (*Server, error) {
 // replay applies every journaled write to the fresh in-memory tables. A torn
 // last line (a crash mid-append, never acknowledged) is cut off, so that the
 // next append starts on a line of its own; a bad line anywhere else is corruption.
-func (s *Server) replay() error {
+// It returns the schema entries (CreateTable, UpdateTable) of every table in
+// order, and how many entries the journal holds.
+func (s *Server) replay() (map[string][]entry, int, error) {
+	schema := map[string][]entry{}
 	f, err := os.OpenFile(s.path, os.O_RDWR, 0)
 	if os.IsNotExist(err) {
-		return nil
+		return schema, 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("open dynamodb journal: %w", err)
+		return nil, 0, fmt.Errorf("open dynamodb journal: %w", err)
 	}
 	defer f.Close()
 	rd := bufio.NewReader(f)
 	var good int64 // offset just past the last complete, well-formed line
-	for n := 1; ; n++ {
+	n := 0
+	for ; ; n++ {
 		line, err := rd.ReadBytes('\n')
 		if err == io.EOF {
 			if len(line) == 0 {
-				return nil
+				return schema, n, nil
 			}
 			break // unterminated last line: torn
 		}
 		if err != nil {
-			return fmt.Errorf("read dynamodb journal: %w", err)
+			return nil, 0, fmt.Errorf("read dynamodb journal: %w", err)
 		}
 		var e entry
 		if err := json.Unmarshal(line, &e); err != nil {
 			if _, err := rd.Peek(1); err == io.EOF {
 				break // the last line: torn
 			}
-			return fmt.Errorf("dynamodb journal %s: line %d is corrupt: %w", s.path, n, err)
+			return nil, 0, fmt.Errorf("dynamodb journal %s: line %d is corrupt: %w", s.path, n+1, err)
 		}
 		s.apply(e.Op, e.Body)
+		trackSchema(schema, e)
 		good += int64(len(line))
 	}
 	if err := f.Truncate(good); err != nil {
-		return fmt.Errorf("cut torn end of dynamodb journal: %w", err)
+		return nil, 0, fmt.Errorf("cut torn end of dynamodb journal: %w", err)
 	}
-	return f.Sync()
+	return schema, n, f.Sync()
+}
+
+// trackSchema keeps, per table, the entries that shape it.
+func trackSchema(schema map[string][]entry, e entry) {
+	var t struct{ TableName string }
+	if json.Unmarshal(e.Body, &t) != nil {
+		return
+	}
+	switch e.Op {
+	case "CreateTable":
+		schema[t.TableName] = []entry{e}
+	case "UpdateTable":
+		schema[t.TableName] = append(schema[t.TableName], e)
+	case "DeleteTable":
+		delete(schema, t.TableName)
+	}
+}
+
+// compactAfter is the journal length past which Open rewrites it as the
+// current state (schema, then one PutItem per item), so that a long-used data
+// directory starts as fast as a fresh one.
+const compactAfter = 20_000
+
+// compact rewrites the journal as the tables' current state when that is at
+// most half as long. The new journal is complete on disk before it replaces the old.
+func (s *Server) compact(schema map[string][]entry, entries int) error {
+	var lines [][]byte
+	names := make([]string, 0, len(schema))
+	for name := range schema {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, e := range schema[name] {
+			line, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, line)
+		}
+		items, err := s.scanAll(name)
+		if err != nil {
+			return err
+		}
+		for _, item := range items {
+			body, _ := json.Marshal(map[string]json.RawMessage{"TableName": mustJSON(name), "Item": item})
+			line, _ := json.Marshal(entry{Op: "PutItem", Body: body})
+			lines = append(lines, line)
+		}
+	}
+	if 2*len(lines) > entries {
+		return nil // mostly live data: not worth rewriting yet
+	}
+	tmp := s.path + ".compact"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("compact dynamodb journal: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	for _, l := range lines {
+		w.Write(l)
+		w.WriteByte('\n')
+	}
+	if err := errors.Join(w.Flush(), f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("compact dynamodb journal: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("compact dynamodb journal: %w", err)
+	}
+	return nil
+}
+
+// scanAll returns every item of a table in the wire format, page by page.
+func (s *Server) scanAll(table string) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	var start json.RawMessage
+	for {
+		req := map[string]json.RawMessage{"TableName": mustJSON(table)}
+		if start != nil {
+			req["ExclusiveStartKey"] = start
+		}
+		body, _ := json.Marshal(req)
+		rec := s.apply("Scan", body)
+		if rec.Code != http.StatusOK {
+			return nil, fmt.Errorf("compact dynamodb journal: scan %s: %s", table, rec.Body.String())
+		}
+		var page struct {
+			Items            []json.RawMessage
+			LastEvaluatedKey json.RawMessage
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+			return nil, fmt.Errorf("compact dynamodb journal: scan %s: %w", table, err)
+		}
+		items = append(items, page.Items...)
+		if len(page.LastEvaluatedKey) == 0 || string(page.LastEvaluatedKey) == "null" || len(page.Items) == 0 {
+			return items, nil
+		}
+		start = page.LastEvaluatedKey
+	}
+}
+
+func mustJSON(v string) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 func (s *Server) apply(op string, body []byte) *httptest.ResponseRecorder {
@@ -121,6 +239,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if op == "ListTables" {
 		s.listTables(w, body)
+		return
+	}
+	if (op == "Query" || op == "Scan") && !s.indexExists(body) {
+		// minidyn never answers a read of a missing index; DynamoDB refuses it.
+		writeError(w, http.StatusBadRequest, "ValidationException", "The table does not have the specified index")
 		return
 	}
 	var rec *httptest.ResponseRecorder
@@ -238,6 +361,33 @@ func (s *Server) tables() ([]string, error) {
 			return nil, fmt.Errorf("read dynamodb journal: %w", err)
 		}
 	}
+}
+
+// indexExists reports whether a read names no index, or one its table has.
+func (s *Server) indexExists(body []byte) bool {
+	var req struct{ TableName, IndexName string }
+	if json.Unmarshal(body, &req) != nil || req.IndexName == "" {
+		return true
+	}
+	probe, _ := json.Marshal(map[string]string{"TableName": req.TableName})
+	s.mu.RLock()
+	rec := s.apply("DescribeTable", probe)
+	s.mu.RUnlock()
+	var d struct {
+		Table struct {
+			GlobalSecondaryIndexes []struct{ IndexName string }
+			LocalSecondaryIndexes  []struct{ IndexName string }
+		}
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &d) != nil {
+		return true // let the read itself report the missing table
+	}
+	for _, ix := range append(d.Table.GlobalSecondaryIndexes, d.Table.LocalSecondaryIndexes...) {
+		if ix.IndexName == req.IndexName {
+			return true
+		}
+	}
+	return false
 }
 
 // Close closes the journal.

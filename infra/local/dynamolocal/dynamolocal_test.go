@@ -29,7 +29,12 @@ type instance struct {
 
 func start(t *testing.T, dir string) *instance {
 	t.Helper()
-	srv, err := Open(dir)
+	return startCompacting(t, dir, compactAfter)
+}
+
+func startCompacting(t *testing.T, dir string, after int) *instance {
+	t.Helper()
+	srv, err := open(dir, after)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}
