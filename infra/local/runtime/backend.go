@@ -12,23 +12,28 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/mosaic-platform/mosaic/infra/emulators"
 	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
 	"github.com/mosaic-platform/mosaic/infra/local/s3local"
 	"github.com/mosaic-platform/mosaic/infra/local/sqslocal"
 )
 
-// emulators are the in-process AWS stand-ins, each on its own loopback port.
-type emulators struct {
-	dynamo  *dynamolocal.Server
+// localAWS are the AWS stand-ins, each on its own loopback port.
+type localAWS struct {
+	dynamo  *dynamolocal.Server // nil when DynamoDB Local runs instead
+	javaDDB *emulators.Process  // DynamoDB Local, when asked for
 	s3db    *bolt.DB
 	broker  *sqslocal.Broker
 	servers []*http.Server
 	env     map[string]string // AWS_ENDPOINT_URL_* and credentials pointing the SDK at them
 }
 
-// startEmulators opens the durable emulators under dir and serves them.
-func startEmulators(dir string) (_ *emulators, err error) {
-	e := &emulators{env: map[string]string{
+// startEmulators opens the durable emulators under dir and serves them. With
+// dynamoDBLocal, AWS's DynamoDB Local (installed by `make emulators`, run on
+// Java) replaces the in-process minidyn: exact DynamoDB semantics, at the cost
+// of a JVM that listens on every interface.
+func startEmulators(ctx context.Context, dir string, dynamoDBLocal bool) (_ *localAWS, err error) {
+	e := &localAWS{env: map[string]string{
 		"AWS_REGION":            "us-east-1",
 		"AWS_ACCESS_KEY_ID":     "local",
 		"AWS_SECRET_ACCESS_KEY": "local",
@@ -39,8 +44,17 @@ func startEmulators(dir string) (_ *emulators, err error) {
 			e.close(context.Background())
 		}
 	}()
-	if e.dynamo, err = dynamolocal.Open(filepath.Join(dir, "dynamodb")); err != nil {
-		return nil, err
+	handlers := map[string]http.Handler{}
+	if dynamoDBLocal {
+		if e.javaDDB, err = startDynamoDBLocal(ctx, filepath.Join(dir, "dynamodb-local")); err != nil {
+			return nil, err
+		}
+		e.env["AWS_ENDPOINT_URL_DYNAMODB"] = e.javaDDB.URL()
+	} else {
+		if e.dynamo, err = dynamolocal.Open(filepath.Join(dir, "dynamodb")); err != nil {
+			return nil, err
+		}
+		handlers["AWS_ENDPOINT_URL_DYNAMODB"] = e.dynamo
 	}
 	if err = os.MkdirAll(filepath.Join(dir, "s3"), 0o755); err != nil {
 		return nil, fmt.Errorf("s3 data directory: %w", err)
@@ -51,11 +65,9 @@ func startEmulators(dir string) (_ *emulators, err error) {
 	if e.broker, err = sqslocal.New(filepath.Join(dir, "sqs"), nil); err != nil {
 		return nil, err
 	}
-	for name, h := range map[string]http.Handler{
-		"AWS_ENDPOINT_URL_DYNAMODB": e.dynamo,
-		"AWS_ENDPOINT_URL_S3":       s3local.Handler(e.s3db),
-		"AWS_ENDPOINT_URL_SQS":      e.broker.Handler(),
-	} {
+	handlers["AWS_ENDPOINT_URL_S3"] = s3local.Handler(e.s3db)
+	handlers["AWS_ENDPOINT_URL_SQS"] = e.broker.Handler()
+	for name, h := range handlers {
 		url, err := e.serve(h)
 		if err != nil {
 			return nil, err
@@ -65,7 +77,7 @@ func startEmulators(dir string) (_ *emulators, err error) {
 	return e, nil
 }
 
-func (e *emulators) serve(h http.Handler) (string, error) {
+func (e *localAWS) serve(h http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("listen for an emulator: %w", err)
@@ -76,7 +88,7 @@ func (e *emulators) serve(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-func (e *emulators) close(ctx context.Context) error {
+func (e *localAWS) close(ctx context.Context) error {
 	var errs []error
 	for _, s := range e.servers {
 		errs = append(errs, s.Shutdown(ctx))
@@ -90,5 +102,22 @@ func (e *emulators) close(ctx context.Context) error {
 	if e.dynamo != nil {
 		errs = append(errs, e.dynamo.Close())
 	}
+	if e.javaDDB != nil {
+		errs = append(errs, e.javaDDB.Stop())
+	}
 	return errors.Join(errs...)
+}
+
+// startDynamoDBLocal runs DynamoDB Local on disk under dir.
+func startDynamoDBLocal(ctx context.Context, dir string) (*emulators.Process, error) {
+	tools, err := emulators.FindTools()
+	if err != nil {
+		return nil, fmt.Errorf("MOSAIC_DYNAMODB=dynamodb-local: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dynamodb data directory: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return emulators.StartDynamoDB(ctx, tools, dir)
 }

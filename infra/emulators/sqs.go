@@ -1,16 +1,15 @@
-package emutest
+package emulators
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"strings"
 )
 
-// startFauxqs runs fauxqs through infra/emulators/fauxqs.mjs, which listens on
+// StartFauxqs runs fauxqs through infra/emulators/fauxqs.mjs, which listens on
 // 127.0.0.1 only, on a port the kernel picks, and prints "listening <url>" when
 // it is ready to serve.
-func startFauxqs(ctx context.Context, tl tools) (*child, error) {
+func StartFauxqs(ctx context.Context, tl Tools, region string) (*Process, error) {
 	ready := make(chan string, 1)
 	out := newTail(16<<10, func(line string) {
 		if url, ok := strings.CutPrefix(line, "listening "); ok {
@@ -20,7 +19,7 @@ func startFauxqs(ctx context.Context, tl tools) (*child, error) {
 			}
 		}
 	})
-	cmd := exec.Command(tl.node, "--disable-warning=ExperimentalWarning", tl.launcher, tl.fauxqs, "0", Region)
+	cmd := exec.Command(tl.node, "--disable-warning=ExperimentalWarning", tl.launcher, tl.fauxqs, "0", region)
 	c, err := launch("fauxqs", cmd, out)
 	if err != nil {
 		return nil, err
@@ -31,6 +30,6 @@ func startFauxqs(ctx context.Context, tl tools) (*child, error) {
 	case <-c.done:
 		return c, c.failure("did not start")
 	case <-ctx.Done():
-		return c, c.failure(fmt.Sprintf("not ready after %v", startTimeout))
+		return c, c.failure("not ready in time")
 	}
 }

@@ -1,4 +1,4 @@
-package emutest
+package emulators
 
 import (
 	"context"
@@ -13,22 +13,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// startDynamoDB runs DynamoDB Local in memory and waits until it answers
-// ListTables. It has no option to choose its listening address, so it listens
+// StartDynamoDB runs DynamoDB Local, in memory or, with a dbPath, on disk
+// there, and waits until it answers ListTables or ctx ends. It has no option to choose its listening address, so it listens
 // on every interface, on a port picked free on loopback just before.
-func startDynamoDB(ctx context.Context, tl tools) (*child, error) {
+func StartDynamoDB(ctx context.Context, tl Tools, dbPath string) (*Process, error) {
+	storage := []string{"-inMemory"}
+	if dbPath != "" {
+		storage = []string{"-dbPath", dbPath}
+	}
 	var lastErr error
 	for range 3 { // the picked port can be taken before the JVM binds it
 		port, err := freePort()
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(tl.java,
+		args := []string{
 			"-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", // start fast, stay small
-			"-Djava.library.path="+tl.ddbLib,
+			"-Djava.library.path=" + tl.ddbLib,
 			"-jar", tl.ddbJar,
-			"-inMemory", "-sharedDb", "-disableTelemetry",
-			"-port", strconv.Itoa(port))
+		}
+		args = append(append(args, storage...), "-sharedDb", "-disableTelemetry", "-port", strconv.Itoa(port))
+		cmd := exec.Command(tl.java, args...)
 		c, err := launch("DynamoDB Local", cmd, newTail(16<<10, nil))
 		if err != nil {
 			return nil, err
@@ -37,7 +42,7 @@ func startDynamoDB(ctx context.Context, tl tools) (*child, error) {
 		if lastErr = waitDynamoDB(ctx, c); lastErr == nil {
 			return c, nil
 		}
-		_ = c.stop()
+		_ = c.Stop()
 		if ctx.Err() != nil {
 			break
 		}
@@ -46,11 +51,11 @@ func startDynamoDB(ctx context.Context, tl tools) (*child, error) {
 }
 
 // waitDynamoDB polls ListTables until it succeeds, the process exits or ctx ends.
-func waitDynamoDB(ctx context.Context, c *child) error {
+func waitDynamoDB(ctx context.Context, c *Process) error {
 	db := dynamodb.New(dynamodb.Options{
-		Region:           Region,
+		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(c.url),
-		Credentials:      credentials.NewStaticCredentialsProvider("emutest", "emutest", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
 		RetryMaxAttempts: 1,
 	})
 	for {
@@ -65,7 +70,7 @@ func waitDynamoDB(ctx context.Context, c *child) error {
 		}
 		select {
 		case <-ctx.Done():
-			return c.failure(fmt.Sprintf("not ready after %v (last error: %v)", startTimeout, err))
+			return c.failure(fmt.Sprintf("not ready in time (last error: %v)", err))
 		case <-c.done:
 		case <-time.After(100 * time.Millisecond):
 		}

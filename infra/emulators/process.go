@@ -1,4 +1,4 @@
-package emutest
+package emulators
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// child is an emulator running as a child process in its own process group.
-type child struct {
+// Process is an emulator running as a child process in its own process group.
+type Process struct {
 	name  string
 	url   string
 	cmd   *exec.Cmd
@@ -23,7 +23,7 @@ type child struct {
 }
 
 // launch starts cmd in a new process group that dies with this process.
-func launch(name string, cmd *exec.Cmd, out *tail) (*child, error) {
+func launch(name string, cmd *exec.Cmd, out *tail) (*Process, error) {
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 2 * time.Second // don't hang on output pipes held by a stray grandchild
@@ -34,7 +34,7 @@ func launch(name string, cmd *exec.Cmd, out *tail) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	c := &child{name: name, cmd: cmd, stdin: stdin, out: out, done: make(chan struct{})}
+	c := &Process{name: name, cmd: cmd, stdin: stdin, out: out, done: make(chan struct{})}
 	go func() {
 		c.err = cmd.Wait()
 		close(c.done)
@@ -42,8 +42,14 @@ func launch(name string, cmd *exec.Cmd, out *tail) (*child, error) {
 	return c, nil
 }
 
+// URL is where the emulator listens, http://127.0.0.1:<port>.
+func (c *Process) URL() string { return c.url }
+
+// Pid is the process id, which is also its process group's.
+func (c *Process) Pid() int { return c.cmd.Process.Pid }
+
 // exited reports whether the process has ended.
-func (c *child) exited() bool {
+func (c *Process) exited() bool {
 	select {
 	case <-c.done:
 		return true
@@ -53,7 +59,7 @@ func (c *child) exited() bool {
 }
 
 // failure describes why the process is not usable, with its last output.
-func (c *child) failure(what string) error {
+func (c *Process) failure(what string) error {
 	status := "still running"
 	if c.exited() {
 		status = fmt.Sprintf("exited: %v", c.err)
@@ -61,8 +67,8 @@ func (c *child) failure(what string) error {
 	return fmt.Errorf("%s %s (%s); its output:\n%s", c.name, what, status, c.out.String())
 }
 
-// stop ends the whole process group: SIGTERM, then SIGKILL after a grace period.
-func (c *child) stop() error {
+// Stop ends the whole process group: SIGTERM, then SIGKILL after a grace period.
+func (c *Process) Stop() error {
 	_ = c.stdin.Close()
 	pgid := c.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)

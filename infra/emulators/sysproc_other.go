@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package emutest
+package emulators
 
 import "syscall"
 
