@@ -19,7 +19,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false \
 # functions/<dir> of a SAM logical id: HealthFunction -> health, OpenApiFunction -> open-api.
 fn_dir = $(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
 
-.PHONY: run invoke test check fmt-check vet lint unit fuzz-smoke build lambdas emulators token-hash tidy clean
+.PHONY: eval-classifier eval-search lexicon run invoke test check fmt-check vet lint unit fuzz-smoke build lambdas emulators token-hash tidy clean
 
 ## run: the whole stack in one process on 127.0.0.1:$${PORT:-8080}
 run:
@@ -69,6 +69,23 @@ lambdas:
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 build-%:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call fn_dir,$*)
+
+## eval-classifier: precision/recall per label of the configured classifier on the labelled set
+eval-classifier:
+	$(GO) run ./infra/classifyeval internal/classify/testdata/eval.tsv internal/classify/testdata/heldout.tsv
+
+## eval-search: hit@10 and MRR of sticker search vs plain BM25 on the committed query set
+eval-search:
+	$(GO) run ./infra/stickereval
+
+## lexicon: regenerate internal/classify/data/lexicon.tsv from the pinned npm word lists
+lexicon:
+	bash infra/lexicon/generate.sh
+
+## seed-data ARGS="-u 100 -d 1000 -c 500 -m 3": load test dialogs through the API (make run, or -url/-token of a stage)
+.PHONY: seed-data
+seed-data:
+	$(GO) run ./infra/seeddata $(ARGS)
 
 ## token-hash TOKEN=...: the SHA-256 hex of a token, for the TokenHashes parameter
 token-hash:

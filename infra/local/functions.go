@@ -2,9 +2,18 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/apidocs"
+	"github.com/mosaic-platform/mosaic/internal/blog"
+	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/health"
+	"github.com/mosaic-platform/mosaic/internal/stickers/admin"
+	"github.com/mosaic-platform/mosaic/internal/stickers/api"
+	"github.com/mosaic-platform/mosaic/internal/stickers/counter"
+	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
+	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
+	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
 )
 
 // constructors maps each functions/<dir> to the constructor its main.go starts.
@@ -15,4 +24,34 @@ var constructors = map[string]function.Constructor{
 	"open-api":   apidocs.NewOpenAPI,
 	"docs":       apidocs.NewDocs,
 	"whoami":     auth.NewWhoAmI,
+
+	"dialogs-push":    dialogapi.NewPush,
+	"dialogs-consent": dialogapi.NewConsent,
+	"dialogs-list":    dialogapi.NewList,
+	"dialogs-get":     dialogapi.NewGet,
+	"dialogs-delete":  dialogapi.NewDelete,
+
+	"sticker-counter":    counter.New,
+	"sticker-search":     api.NewSearch,
+	"sticker-feedback":   api.NewFeedback,
+	"sticker-analytics":  api.NewAnalytics,
+	"sticker-put":        api.NewPutSticker,
+	"sticker-admin-page": admin.NewPage,
+
+	"classify": classify.NewClassify,
+
+	"create-post":    blog.NewCreatePost,
+	"list-posts":     blog.NewListPosts,
+	"get-post":       blog.NewGetPost,
+	"update-post":    blog.NewUpdatePost,
+	"delete-post":    blog.NewDeletePost,
+	"review-post":    blog.NewReviewPost,
+	"redrive-posts":  blog.NewRedrivePosts,
+	"moderate-posts": blog.NewModeratePosts,
+
+	"process-request":        tasks.NewProcessRequest,
+	"process-request-status": tasks.NewProcessRequestStatus,
+	"transit-fan-out":        ingest.NewFanOutWorker,
+	"transit-city":           ingest.NewCityWorker,
+	"country-stats":          countrystats.New,
 }

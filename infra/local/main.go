@@ -73,11 +73,17 @@ func serve(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	refURL, started, stopRef, err := startReferenceServer(&o)
+	if err != nil {
+		return fmt.Errorf("reference-server simulator: %w", err)
+	}
+	defer func() { _ = stopRef() }()
 	stack, err := runtime.Start(ctx, o)
 	if err != nil {
 		return err
 	}
 	printBanner(stdout, stack, o)
+	fmt.Fprintln(stdout, simulatorNote(refURL, started))
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -121,6 +127,11 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	o.Addr = "127.0.0.1:0" // invoke serves nothing; don't collide with a running `make run`
 	ctx := context.Background()
+	_, _, stopRef, err := startReferenceServer(&o)
+	if err != nil {
+		return fmt.Errorf("reference-server simulator: %w", err)
+	}
+	defer func() { _ = stopRef() }()
 	stack, err := runtime.Start(ctx, o)
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ type Score struct {
 // Result is the classification of one text: labels sorted by score, highest first.
 type Result struct {
 	Flagged  bool    `json:"flagged"`
-	TopLabel Label   `json:"top_label"`
+	TopLabel Label   `json:"top_label,omitempty"` // absent when no label scores above zero
 	Labels   []Score `json:"labels"`
 	Model    string  `json:"model"`
 	Cached   bool    `json:"cached"`

@@ -151,6 +151,23 @@ func TestLoadRepoTemplate(t *testing.T) {
 			r.Params[name] = def
 		}
 		r.Params["AWS::Region"] = "us-east-1"
+		// Every resource resolves to a stand-in, as the local runtime gives it one.
+		r.Refs, r.Atts = map[string]string{}, map[string]map[string]string{}
+		for _, tb := range tpl.Tables {
+			r.Refs[tb.LogicalID] = tb.LogicalID
+			r.Atts[tb.LogicalID] = map[string]string{"Arn": "arn:table/" + tb.LogicalID}
+		}
+		for _, q := range tpl.Queues {
+			r.Refs[q.LogicalID] = "http://queue/" + q.LogicalID
+			r.Atts[q.LogicalID] = map[string]string{"Arn": "arn:queue/" + q.LogicalID, "QueueName": q.LogicalID, "QueueUrl": "http://queue/" + q.LogicalID}
+		}
+		for _, b := range tpl.Buckets {
+			r.Refs[b] = b
+			r.Atts[b] = map[string]string{"Arn": "arn:aws:s3:::" + b}
+		}
+		for _, f := range tpl.Functions {
+			r.Atts[f.LogicalID] = map[string]string{"Arn": "arn:function/" + f.LogicalID}
+		}
 		for _, f := range tpl.Functions {
 			env, err := r.Environment(f)
 			if err != nil {

@@ -1,0 +1,9 @@
+// Command create-post is the Lambda function behind POST /posts.
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/blog"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+)
+
+func main() { function.Start(blog.NewCreatePost) }

@@ -1,0 +1,9 @@
+// Command dialogs-list is the Lambda function behind GET /data.
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+)
+
+func main() { function.Start(dialogapi.NewList) }

@@ -1,0 +1,9 @@
+// Command get-post is the Lambda function behind GET /posts/{id}.
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/blog"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+)
+
+func main() { function.Start(blog.NewGetPost) }

@@ -1,0 +1,9 @@
+// Command sticker-analytics is the Lambda function behind GET /api/analytics/.
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/stickers/api"
+)
+
+func main() { function.Start(api.NewAnalytics) }

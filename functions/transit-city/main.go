@@ -1,0 +1,9 @@
+// Command transit-city is the Lambda function behind the transit city queue (one city-day streamed into S3).
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
+)
+
+func main() { function.Start(ingest.NewCityWorker) }

@@ -1,0 +1,9 @@
+// Command update-post is the Lambda function behind PUT /posts/{id}.
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/blog"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+)
+
+func main() { function.Start(blog.NewUpdatePost) }

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mosaic-platform/mosaic/infra/refserver"
+)
+
+// TestTransitEndToEnd drives the transit routes over HTTP through make run's
+// binary, with the reference-server simulator it starts itself.
+func TestTransitEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test starts the whole stack")
+	}
+	s := startServer(t, buildServer(t), t.TempDir(), "REFERENCE_SERVER_URL=", "MOSAIC_REFSERVER_CITIES=6", "MOSAIC_REFSERVER_COUNTRIES=3")
+
+	process := func(t *testing.T, date string) map[string]any {
+		t.Helper()
+		r := call(t, "POST", s.url+"/process-request?date="+date, "Bearer dev-writer", nil)
+		if r.status != 202 || r.decoded["status"] != "queued" || r.decoded["task_id"] == "" {
+			t.Fatalf("POST /process-request = %d %s", r.status, r.body)
+		}
+		return waitTask(t, s, r.decoded["task_id"].(string))
+	}
+
+	t.Run("ingest a date, then again: nothing uploaded the second time", func(t *testing.T) {
+		first := process(t, "2024-05-01")
+		if first["status"] != "succeeded" || first["cities_total"] != float64(6) || first["cities_done"] != float64(6) {
+			t.Fatalf("first task: %v", first)
+		}
+		second := process(t, "2024-05-01")
+		if second["status"] != "succeeded" {
+			t.Fatalf("second task: %v", second)
+		}
+		for _, c := range second["cities"].([]any) {
+			if c.(map[string]any)["unchanged"] != true {
+				t.Fatalf("second ingest uploaded city %v", c)
+			}
+		}
+	})
+	t.Run("country stats", func(t *testing.T) {
+		r := call(t, "GET", s.url+"/country-stats?from=2024-05-01&to2024-05-02", "Bearer dev-reader", nil)
+		if r.status != 200 {
+			t.Fatalf("GET /country-stats = %d %s", r.status, r.body)
+		}
+		countries := r.decoded["countries"].(map[string]any)
+		if len(countries) != 3 {
+			t.Fatalf("countries: %v", countries)
+		}
+		var buses float64
+		for name, days := range countries {
+			d1 := days.(map[string]any)["2024-05-01"].(map[string]any)
+			d2 := days.(map[string]any)["2024-05-02"].(map[string]any)
+			if d1["buses_started"].(float64) < 1000 || d1["average_delay_seconds"] == nil || d2["buses_started"] != float64(0) || d2["average_delay_seconds"] != nil {
+				t.Errorf("%s: %v / %v", name, d1, d2)
+			}
+			buses += d1["buses_started"].(float64)
+		}
+		if buses < 6000 || buses > 18000 {
+			t.Errorf("%v buses for 6 cities of 1000..3000", buses)
+		}
+		for _, q := range []string{"from=2024-05-02&to=2024-05-01", "from=2024-02-30&to=2024-03-01", "from=2023-01-01&to=2024-12-31"} {
+			if r := call(t, "GET", s.url+"/country-stats?"+q, "Bearer dev-reader", nil); r.status != 400 {
+				t.Errorf("%s: %d", q, r.status)
+			}
+		}
+	})
+	t.Run("roles and validation", func(t *testing.T) {
+		if r := call(t, "POST", s.url+"/process-request?date=2024-05-01", "Bearer dev-reader", nil); r.status != 403 {
+			t.Errorf("reader may not process: %d", r.status)
+		}
+		if r := call(t, "POST", s.url+"/process-request?date=2024-02-30", "Bearer dev-writer", nil); r.status != 400 {
+			t.Errorf("bad date: %d", r.status)
+		}
+		if r := call(t, "GET", s.url+"/process-request/NOPE", "Bearer dev-reader", nil); r.status != 404 {
+			t.Errorf("unknown task: %d", r.status)
+		}
+	})
+	s.stop(t)
+}
+
+// TestTransitEndToEndFaults points make run at a simulator that sends a
+// malformed record: the city fails, no object is stored, the task says so.
+func TestTransitEndToEndFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test starts the whole stack")
+	}
+	c := refserver.DefaultConfig()
+	c.Cities, c.Countries = 2, 1
+	c.Faults.MalformedEvery = 700
+	sim, err := refserver.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := httptest.NewServer(sim)
+	defer ref.Close()
+	s := startServer(t, buildServer(t), t.TempDir(), "REFERENCE_SERVER_URL="+ref.URL)
+	r := call(t, "POST", s.url+"/process-request?date=2024-05-01", "Bearer dev-writer", nil)
+	if r.status != 202 {
+		t.Fatalf("POST /process-request = %d %s", r.status, r.body)
+	}
+	task := waitTask(t, s, r.decoded["task_id"].(string))
+	failed, _ := task["cities_failed"].([]any)
+	if task["status"] != "failed" || len(failed) != 2 || !strings.Contains(fmt.Sprint(failed[0]), "malformed") {
+		t.Fatalf("task: %v", task)
+	}
+	stats := call(t, "GET", s.url+"/country-stats?from=2024-05-01&to=2024-05-01", "Bearer dev-reader", nil)
+	for _, days := range stats.decoded["countries"].(map[string]any) {
+		if d := days.(map[string]any)["2024-05-01"].(map[string]any); d["buses_started"] != float64(0) {
+			t.Fatalf("a failed city left data: %v", d)
+		}
+	}
+	s.stop(t)
+}
+
+// waitTask polls a task until it is finished.
+func waitTask(t *testing.T, s *localServer, id string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := call(t, "GET", s.url+"/process-request/"+id, "Bearer dev-reader", nil)
+		if r.status != 200 {
+			t.Fatalf("GET /process-request/%s = %d %s", id, r.status, r.body)
+		}
+		switch r.decoded["status"] {
+		case "succeeded", "partial", "failed":
+			return r.decoded
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s not finished after 60s: %s", id, r.body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -1,0 +1,42 @@
+// Command refserver runs the transit reference-server simulator on its own.
+//
+//	go run ./infra/refserver/cmd/refserver -addr 127.0.0.1:8090 -cities 50 -min-records 1000000 -max-records 1000000
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/mosaic-platform/mosaic/infra/refserver"
+)
+
+func main() {
+	c := refserver.DefaultConfig()
+	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
+	flag.Int64Var(&c.Seed, "seed", c.Seed, "data seed: the same seed always serves the same data")
+	flag.IntVar(&c.Cities, "cities", c.Cities, "number of cities")
+	flag.IntVar(&c.Countries, "countries", c.Countries, "number of countries (at most 40)")
+	flag.Int64Var(&c.MinRecords, "min-records", c.MinRecords, "fewest records per city-day")
+	flag.Int64Var(&c.MaxRecords, "max-records", c.MaxRecords, "most records per city-day")
+	flag.Float64Var(&c.Faults.ErrorRate, "error-rate", 0, "share of requests answered 503")
+	flag.IntVar(&c.Faults.FailFirst, "fail-first", 0, "answer the first N requests to each path 503")
+	flag.DurationVar(&c.Faults.Latency, "latency", 0, "delay before every answer")
+	flag.Int64Var(&c.Faults.CutAfter, "cut-after", 0, "cut stats connections after N body bytes")
+	flag.Int64Var(&c.Faults.MalformedEvery, "malformed-every", 0, "make every Nth record invalid JSON")
+	flag.Parse()
+	s, err := refserver.New(c)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Printf("reference-server simulator on http://%s (%d cities, %d countries, %d-%d records per city-day)\n",
+		*addr, c.Cities, c.Countries, c.MinRecords, c.MaxRecords)
+	srv := &http.Server{Addr: *addr, Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

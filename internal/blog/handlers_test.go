@@ -1,0 +1,400 @@
+package blog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/platform/auth"
+	"github.com/mosaic-platform/mosaic/internal/platform/cursor"
+	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
+	"github.com/mosaic-platform/mosaic/internal/platform/queue"
+)
+
+// fakeQueue records what is published, or fails when fail is set.
+type fakeQueue struct {
+	mu   sync.Mutex
+	sent []ModerationRequest
+	fail error
+}
+
+func (q *fakeQueue) Publish(_ context.Context, body any, _ ...queue.PublishOption) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.fail != nil {
+		return q.fail
+	}
+	q.sent = append(q.sent, body.(ModerationRequest))
+	return nil
+}
+
+func (q *fakeQueue) messages() []ModerationRequest {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]ModerationRequest(nil), q.sent...)
+}
+
+type fixture struct {
+	posts *Posts
+	store *MemoryStore
+	queue *fakeQueue
+	clock time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	codec, err := cursor.NewCodec([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.ParseTokens("admin:dev-admin,writer:dev-writer,reader:dev-reader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: NewMemoryStore(), queue: &fakeQueue{}, clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	n := 0
+	f.posts = &Posts{
+		Store: f.store, Queue: f.queue, Cursors: codec, Tokens: tokens,
+		Now:   func() time.Time { f.clock = f.clock.Add(time.Second); return f.clock },
+		NewID: func() string { n++; return fmt.Sprintf("%016x", 0xb10c0000+n) },
+	}
+	return f
+}
+
+// request builds what API Gateway sends for route with role's token ("" for none).
+func request(method, route, id, role, body, query string) events.APIGatewayV2HTTPRequest {
+	path := strings.Replace(route, "{id}", id, 1)
+	req := events.APIGatewayV2HTTPRequest{
+		RouteKey: method + " " + route, RawPath: path, RawQueryString: query, Body: body,
+		Headers: map[string]string{"content-type": "application/json"},
+	}
+	if id != "" {
+		req.PathParameters = map[string]string{"id": id}
+	}
+	if q, err := url.ParseQuery(query); err == nil && query != "" {
+		req.QueryStringParameters = map[string]string{}
+		for k, v := range q {
+			req.QueryStringParameters[k] = strings.Join(v, ",")
+		}
+	}
+	if role != "" {
+		req.Headers["authorization"] = "Bearer dev-" + role
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{auth.ContextRole: role}}
+	}
+	req.RequestContext.HTTP.Method = method
+	return req
+}
+
+// do runs handler h on req, checks the answer against the OpenAPI document and decodes it.
+func do(t *testing.T, h apigw.HandlerFunc, req events.APIGatewayV2HTTPRequest) (int, map[string]any, events.APIGatewayV2HTTPResponse) {
+	t.Helper()
+	resp, err := apigw.Handle(h)(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	method, route, _ := strings.Cut(req.RouteKey, " ")
+	openapitest.ValidateResponse(t, method, route, resp)
+	var body map[string]any
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+			t.Fatalf("body %q: %v", resp.Body, err)
+		}
+	}
+	return resp.StatusCode, body, resp
+}
+
+func (f *fixture) create(t *testing.T, body string) PostView {
+	t.Helper()
+	status, _, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer", body, ""))
+	if status != 201 {
+		t.Fatalf("create = %d %s", status, resp.Body)
+	}
+	var v PostView
+	must(t, json.Unmarshal([]byte(resp.Body), &v))
+	return v
+}
+
+func TestCreatePost(t *testing.T) {
+	f := newFixture(t)
+	status, body, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer",
+		`{"title": "  Hello,   World!  ", "paragraphs": ["First.", "Second."], "author": "ann"}`, ""))
+	if status != 201 {
+		t.Fatalf("status %d: %s", status, resp.Body)
+	}
+	id := body["id"].(string)
+	if body["blogpost_slug"] != "hello-world-"+id || body["status"] != "pending" || body["title"] != "Hello,   World!" ||
+		body["author"] != "ann" || body["has_foul_language"] != false || body["version"] != 1.0 {
+		t.Errorf("body = %s", resp.Body)
+	}
+	if resp.Headers["Location"] != "/posts/"+id {
+		t.Errorf("Location = %q", resp.Headers["Location"])
+	}
+	if got := f.queue.messages(); len(got) != 1 || got[0] != (ModerationRequest{ID: id, Version: 1}) {
+		t.Errorf("queued %+v", got)
+	}
+	if p, err := f.store.Get(context.Background(), id); err != nil || p.Status != Pending {
+		t.Errorf("stored %+v, %v", p, err)
+	}
+}
+
+func TestCreatePostRejectsBadInput(t *testing.T) {
+	long := strings.Repeat("a", MaxParagraphChars+1)
+	many := `["` + strings.TrimSuffix(strings.Repeat(`p", "`, MaxParagraphs+1), `", "`) + `"]`
+	for _, tc := range []struct {
+		name, role, body string
+		status           int
+		field            string
+	}{
+		{"no token", "", `{"title":"t","paragraphs":["p"]}`, 401, ""},
+		{"reader", "reader", `{"title":"t","paragraphs":["p"]}`, 403, ""},
+		{"empty body", "writer", ``, 400, ""},
+		{"not json", "writer", `{"title":`, 400, ""},
+		{"missing title", "writer", `{"paragraphs":["p"]}`, 400, "title"},
+		{"blank title", "writer", `{"title":"   ","paragraphs":["p"]}`, 400, "title"},
+		{"long title", "writer", `{"title":"` + strings.Repeat("t", MaxTitleChars+1) + `","paragraphs":["p"]}`, 400, "title"},
+		{"missing paragraphs", "writer", `{"title":"t"}`, 400, "paragraphs"},
+		{"no paragraphs", "writer", `{"title":"t","paragraphs":[]}`, 400, "paragraphs"},
+		{"paragraphs not an array", "writer", `{"title":"t","paragraphs":"p"}`, 400, "paragraphs"},
+		{"paragraph not a string", "writer", `{"title":"t","paragraphs":["p", 3]}`, 400, "paragraphs[1]"},
+		{"blank paragraph", "writer", `{"title":"t","paragraphs":["p", " "]}`, 400, "paragraphs[1]"},
+		{"long paragraph", "writer", `{"title":"t","paragraphs":["` + long + `"]}`, 400, "paragraphs[0]"},
+		{"too many paragraphs", "writer", `{"title":"t","paragraphs":` + many + `}`, 400, "paragraphs"},
+		{"unknown field", "writer", `{"title":"t","paragraphs":["p"],"status":"published"}`, 400, "status"},
+		{"long author", "writer", `{"title":"t","paragraphs":["p"],"author":"` + strings.Repeat("a", MaxAuthorChars+1) + `"}`, 400, "author"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			status, body, resp := do(t, f.posts.Create, request("POST", "/posts", "", tc.role, tc.body, ""))
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, resp.Body)
+			}
+			if tc.field != "" && !strings.Contains(resp.Body, `"field":"`+tc.field+`"`) {
+				t.Errorf("problem does not name %s: %v", tc.field, body)
+			}
+			if len(f.queue.messages()) != 0 || len(f.store.posts) != 0 {
+				t.Error("a refused post was stored or queued")
+			}
+		})
+	}
+}
+
+func TestCreatePostWhenTheQueueFailsStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	f.queue.fail = errors.New("queue down")
+	status, _, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer", `{"title":"t","paragraphs":["p"]}`, ""))
+	if status != 503 || resp.Headers["Retry-After"] == "" {
+		t.Fatalf("status %d %v: %s", status, resp.Headers, resp.Body)
+	}
+	if len(f.store.posts) != 0 {
+		t.Errorf("post kept without a moderation message: %+v", f.store.posts)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	for _, tc := range []struct{ title, want string }{
+		{"Hello World", "hello-world-ID"},
+		{"  --Hello,   World!!--  ", "hello-world-ID"},
+		{"Crème Brûlée 2", "crème-brûlée-2-ID"},
+		{"???", "post-ID"},
+		{strings.Repeat("ab ", 60), strings.TrimSuffix(strings.Repeat("ab-", 27), "-") + "-ID"},
+	} {
+		if got := Slug(tc.title, "ID"); got != tc.want {
+			t.Errorf("Slug(%q) = %q, want %q", tc.title, got, tc.want)
+		}
+	}
+}
+
+func TestGetPost(t *testing.T) {
+	f := newFixture(t)
+	v := f.create(t, `{"title":"Draft","paragraphs":["p"]}`)
+	for _, tc := range []struct {
+		name, id, role string
+		status         int
+	}{
+		{"pending, public", v.ID, "", 404},
+		{"pending, reader", v.ID, "reader", 404},
+		{"pending, writer", v.ID, "writer", 200},
+		{"by slug", v.Slug, "writer", 200},
+		{"unknown", "0123456789abcdef", "admin", 404},
+		{"not an id", "nope", "admin", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, resp := do(t, f.posts.Get, request("GET", "/posts/{id}", tc.id, tc.role, "", ""))
+			if status != tc.status || (status == 200 && body["id"] != v.ID) {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, resp.Body)
+			}
+		})
+	}
+	must(t, f.store.Moderate(context.Background(), v.ID, 1, Published, Moderation{Offending: []Offense{}}, f.clock))
+	if status, body, _ := do(t, f.posts.Get, request("GET", "/posts/{id}", v.ID, "", "", "")); status != 200 || body["status"] != "published" {
+		t.Errorf("published post, public: %d %v", status, body)
+	}
+}
+
+func TestListPosts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var published []string
+	for i := range 7 {
+		v := f.create(t, fmt.Sprintf(`{"title":"Post %d","paragraphs":["p"]}`, i))
+		to := Published
+		if i%3 == 0 {
+			to = Flagged
+		} else {
+			published = append([]string{v.ID}, published...) // newest first
+		}
+		must(t, f.store.Moderate(ctx, v.ID, 1, to, Moderation{HasFoulLanguage: to == Flagged, Offending: []Offense{}}, f.clock))
+	}
+	f.create(t, `{"title":"Pending","paragraphs":["p"]}`)
+
+	var got []string
+	query := "limit=2"
+	for range 10 {
+		status, body, resp := do(t, f.posts.List, request("GET", "/posts", "", "", "", query))
+		if status != 200 {
+			t.Fatalf("status %d: %s", status, resp.Body)
+		}
+		for _, it := range body["items"].([]any) {
+			got = append(got, it.(map[string]any)["id"].(string))
+		}
+		next, _ := body["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		query = "limit=2&cursor=" + url.QueryEscape(next)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(published) {
+		t.Errorf("listed %v, want %v", got, published)
+	}
+
+	_, first, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "limit=1"))
+	c := first["next_cursor"].(string)
+	for _, tc := range []struct {
+		name, role, query string
+		status            int
+		count             int
+	}{
+		{"flagged without a token", "", "status=flagged", 401, 0},
+		{"flagged as writer", "writer", "status=flagged", 403, 0},
+		{"flagged as admin", "admin", "status=flagged", 200, 3},
+		{"unknown status", "", "status=pending", 400, 0},
+		{"bad limit", "", "limit=0", 400, 0},
+		{"tampered cursor", "", "cursor=" + url.QueryEscape(c[:len(c)-2]+"xx"), 400, 0},
+		{"cursor of another listing", "admin", "status=flagged&cursor=" + url.QueryEscape(c), 400, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, resp := do(t, f.posts.List, request("GET", "/posts", "", tc.role, "", tc.query))
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, resp.Body)
+			}
+			if status == 200 && len(body["items"].([]any)) != tc.count {
+				t.Errorf("%d items, want %d", len(body["items"].([]any)), tc.count)
+			}
+		})
+	}
+}
+
+func TestUpdatePost(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	v := f.create(t, `{"title":"Old title","paragraphs":["p"],"author":"ann"}`)
+	must(t, f.store.Moderate(ctx, v.ID, 1, Published, Moderation{Offending: []Offense{}}, f.clock))
+
+	status, body, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New title","paragraphs":["q","r"]}`, ""))
+	if status != 200 || body["status"] != "pending" || body["version"] != 2.0 || body["title"] != "New title" ||
+		body["blogpost_slug"] != v.Slug || body["author"] != "ann" {
+		t.Fatalf("PUT = %d %s", status, resp.Body)
+	}
+	if got := f.queue.messages(); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 2}) {
+		t.Errorf("queued %+v", got)
+	}
+	for _, tc := range []struct {
+		name, id, role, body string
+		status               int
+	}{
+		{"reader", v.ID, "reader", `{"title":"t","paragraphs":["p"]}`, 403},
+		{"unknown", "0123456789abcdef", "writer", `{"title":"t","paragraphs":["p"]}`, 404},
+		{"invalid", v.ID, "writer", `{"title":"","paragraphs":["p"]}`, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, _, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", tc.id, tc.role, tc.body, "")); status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, resp.Body)
+			}
+		})
+	}
+}
+
+func TestDeletePost(t *testing.T) {
+	f := newFixture(t)
+	v := f.create(t, `{"title":"t","paragraphs":["p"]}`)
+	if status, _, _ := do(t, f.posts.Delete, request("DELETE", "/posts/{id}", v.ID, "writer", "", "")); status != 403 {
+		t.Errorf("writer delete = %d", status)
+	}
+	if status, _, _ := do(t, f.posts.Delete, request("DELETE", "/posts/{id}", v.ID, "admin", "", "")); status != 204 {
+		t.Errorf("admin delete = %d", status)
+	}
+	if status, _, _ := do(t, f.posts.Delete, request("DELETE", "/posts/{id}", v.ID, "admin", "", "")); status != 404 {
+		t.Errorf("second delete = %d", status)
+	}
+}
+
+// raceStore changes the post between the handler's read and its conditional write.
+type raceStore struct {
+	*MemoryStore
+	meanwhile func()
+}
+
+func (r raceStore) Review(ctx context.Context, id string, version int64, from []Status, to Status, rv Review, now time.Time) (Post, error) {
+	r.meanwhile()
+	return r.MemoryStore.Review(ctx, id, version, from, to, rv, now)
+}
+
+func TestReviewPost(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	v := f.create(t, `{"title":"t","paragraphs":["clean","darn"]}`)
+	must(t, f.store.Moderate(ctx, v.ID, 1, Flagged, Moderation{HasFoulLanguage: true, Offending: []Offense{{Index: 1, TopLabel: "profanity", Labels: nil}}}, f.clock))
+	review := func(role, decision string) (int, map[string]any) {
+		status, body, _ := do(t, f.posts.Review, request("POST", "/posts/{id}/review", v.ID, role, `{"decision":"`+decision+`"}`, ""))
+		return status, body
+	}
+	if status, _ := review("writer", "approve"); status != 403 {
+		t.Errorf("writer review = %d", status)
+	}
+	if status, _ := review("admin", "maybe"); status != 400 {
+		t.Errorf("bad decision = %d", status)
+	}
+	status, body := review("admin", "approve")
+	mod, _ := body["moderation"].(map[string]any)
+	if status != 200 || body["status"] != "published" || body["version"] != 2.0 || body["has_foul_language"] != true ||
+		mod["review"].(map[string]any)["decision"] != "approve" || mod["offending_paragraphs"].([]any)[0].(map[string]any)["text"] != "darn" {
+		t.Fatalf("approve = %d %v", status, body)
+	}
+	if status, body := review("admin", "approve"); status != 200 || body["version"] != 2.0 {
+		t.Errorf("repeated approve = %d %v", status, body)
+	}
+	if status, body := review("admin", "reject"); status != 200 || body["status"] != "rejected" || body["version"] != 3.0 {
+		t.Errorf("reject = %d %v", status, body)
+	}
+
+	// An edit between the admin's read and the decision's write wins: 409.
+	f.posts.Store = raceStore{f.store, func() {
+		_, err := f.store.Edit(ctx, v.ID, Content{Title: "t", Paragraphs: []string{"new"}}, f.clock)
+		must(t, err)
+	}}
+	if status, body := review("admin", "approve"); status != 409 {
+		t.Errorf("review racing an edit = %d %v", status, body)
+	}
+	if p, _ := f.store.Get(ctx, v.ID); p.Status != Pending || p.Version != 4 {
+		t.Errorf("after the race: %+v", p)
+	}
+}

@@ -1,0 +1,134 @@
+package blog
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store in memory, for tests; it keeps the same invariants
+// (conditions, listing order and positions) as DynamoStore.
+type MemoryStore struct {
+	mu    sync.Mutex
+	posts map[string]Post
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{posts: map[string]Post{}} }
+
+var _ Store = (*MemoryStore)(nil)
+
+// Create implements Store.
+func (s *MemoryStore) Create(_ context.Context, p Post) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.posts[p.ID]; ok {
+		return ErrExists
+	}
+	s.posts[p.ID] = clonePost(p)
+	return nil
+}
+
+// Get implements Store.
+func (s *MemoryStore) Get(_ context.Context, id string) (Post, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.posts[id]
+	if !ok {
+		return Post{}, ErrNotFound
+	}
+	return clonePost(p), nil
+}
+
+// Edit implements Store.
+func (s *MemoryStore) Edit(_ context.Context, id string, c Content, now time.Time) (Post, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.posts[id]
+	if !ok {
+		return Post{}, ErrNotFound
+	}
+	p = editedPost(p, c, now)
+	s.posts[id] = p
+	return clonePost(p), nil
+}
+
+// Delete implements Store.
+func (s *MemoryStore) Delete(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.posts[id]; !ok {
+		return ErrNotFound
+	}
+	delete(s.posts, id)
+	return nil
+}
+
+// Moderate implements Store.
+func (s *MemoryStore) Moderate(_ context.Context, id string, version int64, to Status, m Moderation, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.posts[id]
+	if !ok || p.Version != version || p.Status != Pending {
+		return ErrStale
+	}
+	s.posts[id] = moderatedPost(p, to, m, now)
+	return nil
+}
+
+// Review implements Store.
+func (s *MemoryStore) Review(_ context.Context, id string, version int64, from []Status, to Status, r Review, now time.Time) (Post, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.posts[id]
+	if !ok || p.Version != version || !slices.Contains(from, p.Status) {
+		return Post{}, ErrStale
+	}
+	p = reviewedPost(p, to, r, now)
+	s.posts[id] = p
+	return clonePost(p), nil
+}
+
+// List implements Store.
+func (s *MemoryStore) List(_ context.Context, status Status, before string, limit int) ([]Post, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type entry struct {
+		key string
+		p   Post
+	}
+	var all []entry
+	for _, p := range s.posts {
+		if k := listKey(p); p.Status == status && Listed(status) && (before == "" || k < before) {
+			all = append(all, entry{k, p})
+		}
+	}
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(b.key, a.key) })
+	next := ""
+	if len(all) > limit {
+		all = all[:limit]
+		next = all[limit-1].key
+	}
+	out := make([]Post, len(all))
+	for i, e := range all {
+		out[i] = clonePost(e.p)
+	}
+	return out, next, nil
+}
+
+// clonePost copies p's slices and pointers so that callers cannot change a stored post.
+func clonePost(p Post) Post {
+	p.Paragraphs = slices.Clone(p.Paragraphs)
+	if p.Moderation != nil {
+		m := *p.Moderation
+		m.Offending = slices.Clone(m.Offending)
+		if m.Review != nil {
+			r := *m.Review
+			m.Review = &r
+		}
+		p.Moderation = &m
+	}
+	return p
+}

@@ -1,0 +1,184 @@
+// Package blog holds blog posts moderated in the background: the routes under
+// /posts, the store that keeps posts in DynamoDB, and the worker that
+// classifies every paragraph of a post and publishes or flags it.
+//
+// A post's life: POST /posts stores it "pending" at version 1 and queues
+// {id, version}; the worker publishes it ("published") or holds it for review
+// ("flagged"). PUT /posts/{id} replaces its content, bumps the version and
+// queues it again; POST /posts/{id}/review (admin) approves ("published") or
+// rejects ("rejected") it and bumps the version too. Every write the worker
+// makes is conditioned on the version it classified and on the post still
+// being pending, so a redelivered message, or one for a version edited or
+// reviewed since, changes nothing.
+package blog
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+)
+
+// Status is where a post is in moderation.
+type Status string
+
+// The statuses of a post.
+const (
+	Pending   Status = "pending"   // waiting for the worker
+	Published Status = "published" // clean, or approved by an admin
+	Flagged   Status = "flagged"   // foul language found; waiting for an admin's review
+	Rejected  Status = "rejected"  // refused by an admin; visible to writers only
+)
+
+// Limits on a post's content: DynamoDB items stop at 400 KB, and a post's
+// moderation record grows with its paragraphs.
+const (
+	MaxTitleChars     = 200
+	MaxAuthorChars    = 100
+	MaxParagraphs     = 100
+	MaxParagraphChars = 10_000
+	MaxContentBytes   = 256 << 10 // all paragraphs together, in UTF-8: an item holds 400 KB
+)
+
+// Post is a blog post and its moderation.
+type Post struct {
+	ID         string
+	Slug       string
+	Title      string
+	Author     string
+	Paragraphs []string
+	Status     Status
+	Version    int64 // bumped by every edit and review; the worker's messages carry it
+	Moderation *Moderation
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Moderation is what the worker found in a post, and an admin's review of it.
+type Moderation struct {
+	HasFoulLanguage bool      `json:"has_foul_language"`
+	Offending       []Offense `json:"offending_paragraphs"`
+	Model           string    `json:"model,omitempty"`
+	ModeratedAt     time.Time `json:"moderated_at"`
+	Review          *Review   `json:"review,omitempty"`
+	Version         int64     `json:"version"` // the version of the post that was classified
+}
+
+// Offense is one paragraph the classifier flagged.
+type Offense struct {
+	Index    int              `json:"index"`          // 0-based position in paragraphs
+	Text     string           `json:"text,omitempty"` // filled from paragraphs when shown, not stored twice
+	TopLabel classify.Label   `json:"top_label"`
+	Labels   []classify.Score `json:"labels"` // every label with a score above zero, highest first
+}
+
+// Review is an admin's decision on a post.
+type Review struct {
+	Decision   string    `json:"decision"` // approve | reject
+	ReviewedAt time.Time `json:"reviewed_at"`
+}
+
+// Content is what a writer sends to create or replace a post (the seed's body).
+type Content struct {
+	Title      string   `json:"title"`
+	Paragraphs []string `json:"paragraphs"`
+	Author     *string  `json:"author,omitempty"`
+}
+
+// Validate trims the title and author and checks every field, naming each bad one.
+func (c *Content) Validate() error {
+	var v apigw.Validator
+	c.Title = strings.TrimSpace(c.Title)
+	if v.Check(c.Title != "", "title", "is required and must not be blank") {
+		v.Check(utf8.RuneCountInString(c.Title) <= MaxTitleChars, "title", "must be at most "+strconv.Itoa(MaxTitleChars)+" characters")
+	}
+	if c.Author != nil {
+		a := strings.TrimSpace(*c.Author)
+		c.Author = &a
+		v.Check(utf8.RuneCountInString(a) <= MaxAuthorChars, "author", "must be at most "+strconv.Itoa(MaxAuthorChars)+" characters")
+	}
+	switch {
+	case c.Paragraphs == nil:
+		v.Add("paragraphs", "is required: an array of 1 to "+strconv.Itoa(MaxParagraphs)+" strings")
+	case len(c.Paragraphs) == 0:
+		v.Add("paragraphs", "must hold at least one paragraph")
+	case len(c.Paragraphs) > MaxParagraphs:
+		v.Add("paragraphs", "must hold at most "+strconv.Itoa(MaxParagraphs)+" paragraphs")
+	default:
+		total := 0
+		for i, p := range c.Paragraphs {
+			field := "paragraphs[" + strconv.Itoa(i) + "]"
+			n := utf8.RuneCountInString(p)
+			total += len(p)
+			if v.Check(strings.TrimSpace(p) != "", field, "must not be blank") {
+				v.Check(n <= MaxParagraphChars, field, "must be at most "+strconv.Itoa(MaxParagraphChars)+" characters")
+			}
+		}
+		if total > MaxContentBytes {
+			v.Add("paragraphs", "must hold at most "+strconv.Itoa(MaxContentBytes)+" bytes of UTF-8 text in all")
+		}
+	}
+	return v.Err()
+}
+
+// maxSlugBase bounds the title part of a slug, in bytes.
+const maxSlugBase = 80
+
+// Slug makes a post's slug: the trimmed, lower-cased title with every run of
+// characters other than letters and digits turned into a single dash, then
+// the post's id, which makes it unique.
+func Slug(title, id string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(title)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			sep := dash && b.Len() > 0
+			if n := utf8.RuneLen(r); sep && b.Len()+1+n > maxSlugBase || b.Len()+n > maxSlugBase {
+				break
+			}
+			if sep {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	if b.Len() == 0 {
+		return "post-" + id
+	}
+	return b.String() + "-" + id
+}
+
+// idBytes is the entropy of a post id: 64 bits, 16 hex digits.
+const idBytes = 8
+
+// NewID returns a random post id.
+func NewID() string {
+	b := make([]byte, idBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// IDFromPath accepts a post's id or its slug (which ends with the id) and returns the id.
+func IDFromPath(s string) (string, bool) {
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) != 2*idBytes {
+		return "", false
+	}
+	for i := range len(s) {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return "", false
+		}
+	}
+	return s, true
+}

@@ -1,0 +1,71 @@
+package blog
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/platform/auth"
+	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/platform/obs"
+)
+
+// MessageMover is the part of the SQS client a Redrive uses; *sqs.Client has it.
+type MessageMover interface {
+	StartMessageMoveTask(ctx context.Context, in *sqs.StartMessageMoveTaskInput, opts ...func(*sqs.Options)) (*sqs.StartMessageMoveTaskOutput, error)
+	ListMessageMoveTasks(ctx context.Context, in *sqs.ListMessageMoveTasksInput, opts ...func(*sqs.Options)) (*sqs.ListMessageMoveTasksOutput, error)
+}
+
+// RedriveTask is the body of a started redrive.
+type RedriveTask struct {
+	TaskHandle string `json:"task_handle"`
+	SourceARN  string `json:"source_arn"`
+}
+
+// Redrive moves the moderation dead-letter queue's messages back to the
+// moderation queue. Their posts are still pending, so the worker moderates
+// them as if they were new; a message for a post edited since is dropped.
+type Redrive struct {
+	SQS           MessageMover
+	DeadLetterARN string
+}
+
+// NewRedrivePosts builds POST /posts/dead-letters/redrive (admin), from POSTS_DLQ_ARN.
+func NewRedrivePosts(_ context.Context, d function.Deps) (any, error) {
+	l := config.New(d.Env)
+	arn := l.String("POSTS_DLQ_ARN")
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	r := &Redrive{SQS: awsclients.SQS(d.AWS), DeadLetterARN: arn}
+	return apigw.Handle(r.Start), nil
+}
+
+// Start starts moving the dead letters back, unless a move is running already (409).
+func (r *Redrive) Start(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	if _, err := auth.Require(req, auth.Admin); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	// SQS runs one move per queue; say so rather than pass on its error.
+	tasks, err := r.SQS.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: &r.DeadLetterARN, MaxResults: aws.Int32(1)})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("list move tasks of %s: %w", r.DeadLetterARN, err)
+	}
+	if len(tasks.Results) > 0 && aws.ToString(tasks.Results[0].Status) == "RUNNING" {
+		return events.APIGatewayV2HTTPResponse{}, apigw.Conflict("a move from the dead-letter queue is already running (task " +
+			aws.ToString(tasks.Results[0].TaskHandle) + "); wait for it to finish")
+	}
+	out, err := r.SQS.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: &r.DeadLetterARN})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("start moving %s back: %w", r.DeadLetterARN, err)
+	}
+	obs.Logger(ctx).InfoContext(ctx, "redrive of the moderation dead letters started", "task_handle", aws.ToString(out.TaskHandle))
+	return apigw.JSON(http.StatusAccepted, RedriveTask{TaskHandle: aws.ToString(out.TaskHandle), SourceARN: r.DeadLetterARN})
+}

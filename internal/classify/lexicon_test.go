@@ -1,0 +1,121 @@
+package classify
+
+import (
+	"context"
+	"maps"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestLexicon(t *testing.T) {
+	l, err := NewLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := DefaultThresholds()
+	for _, tc := range []struct {
+		text    string
+		flagged bool
+		top     Label
+	}{
+		{"What a lovely day for a walk in the park.", false, ""},
+		{"The assessment of Scunthorpe United's season was classic.", false, ""},
+		{"The cockpit crew drank a cocktail in Middlesex.", false, ""},
+		{"Pass the cucumber and the grapes, please.", false, ""},
+		{"What the fuck is this?", true, Profanity},
+		{"What the FÜÇK is this?", true, Profanity},
+		{"what the f.u.c.k", true, Profanity},
+		{"what the f u c k", true, Profanity},
+		{"fuuuuuck this", true, Profanity},
+		{"this is sh1t", true, Profanity},
+		{"this is $h!t", true, Profanity},
+		{"what the f*ck", true, Profanity},
+		{"you are a stupid cunt", true, ""},
+		{"ѕhіt happens", true, Profanity},
+		{"I'm going to kill you tomorrow", true, Violence},
+		{"I want to kill myself", true, SelfHarm},
+		{"kys loser", true, ""},
+		{"porn with kids", true, ""},
+		{"all the jews are vermin", true, Hate},
+		{"we should exterminate all the immigrants", true, HateThreatening},
+		{"The body was dismembered and blood everywhere", true, ViolenceGraphic},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			s, _ := l.Score(context.Background(), []string{tc.text})
+			r := th.Result(s[0], l.Model(), false)
+			if r.Flagged != tc.flagged || (tc.top != "" && r.TopLabel != tc.top) {
+				t.Errorf("flagged=%v top=%q labels=%v (normalized %q); want flagged=%v top=%q", r.Flagged, r.TopLabel, r.Labels[:3], normalize(tc.text).text, tc.flagged, tc.top)
+			}
+		})
+	}
+}
+
+func TestPrefilter(t *testing.T) {
+	for _, tc := range []struct {
+		expr       string
+		text       string
+		want       bool
+		unfiltered bool
+	}{
+		{`\b(?:i|we)\s+(?:kill|murder)\s+you\b`, "we murder you", true, false},
+		{`\b(?:i|we)\s+(?:kill|murder)\s+you\b`, "a quiet afternoon", false, false},
+		{`\b(?:gore|guts)\b`, "gorey", true, false},
+		{`\w+`, "anything", true, true},
+		{`a?b*`, "", true, true},
+	} {
+		p := newPrefilter(tc.expr)
+		if (p == nil) != tc.unfiltered || p.mayMatch(tc.text) != tc.want {
+			t.Errorf("prefilter(%q) = %q; mayMatch(%q) = %v, want %v", tc.expr, p, tc.text, p.mayMatch(tc.text), tc.want)
+		}
+	}
+	// Every rule of the lexicon keeps its matches: its prefilter never hides one.
+	l, err := NewLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"i am going to kill you", "i want to kill myself", "kys", "the day of the rope", "blood everywhere", "you are a worthless idiot", "kill all the jews"} {
+		text := normalize(s).text
+		for _, ru := range l.rules {
+			if ru.re.MatchString(text) && !ru.filter.mayMatch(text) {
+				t.Errorf("rule %s matches %q but its prefilter %q says no", ru.re, text, ru.filter)
+			}
+		}
+	}
+}
+
+// TestRuleShortcutsChangeNothing checks the prefilters and windows against
+// running every rule on the whole text, over the eval set's sentences and
+// over paragraphs made of them.
+func TestRuleShortcutsChangeNothing(t *testing.T) {
+	fast, err := NewLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := *fast
+	slow.rules = make([]rule, len(fast.rules))
+	for i, r := range fast.rules {
+		slow.rules[i] = rule{re: r.re, labels: r.labels} // no filter: always the whole text
+	}
+	data, err := os.ReadFile("testdata/eval.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var para strings.Builder
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if _, s, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
+			texts = append(texts, s)
+			para.WriteString(s + " ")
+			if para.Len() > 700 {
+				texts = append(texts, para.String())
+				para.Reset()
+			}
+		}
+	}
+	for _, text := range texts {
+		if f, s := fast.scoreText(text), slow.scoreText(text); !maps.Equal(f, s) {
+			t.Errorf("%q: with shortcuts %v, without %v", text, f, s)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
+)
+
+// Limits of one feedback request.
+const (
+	maxFeedbackBody    = 256 << 10
+	maxFeedbackEntries = 50
+	maxClientIDLength  = 128
+	voteConcurrency    = 8
+	rateWindow         = time.Minute
+)
+
+// FeedbackRequest is the body of POST /api/feedback/ (the seed's shape).
+type FeedbackRequest struct {
+	Feedback []FeedbackEntry `json:"feedback"`
+}
+
+// FeedbackEntry is what one client says about the results of one query.
+type FeedbackEntry struct {
+	Query    string   `json:"query"`
+	Positive []string `json:"positive"`
+	Negative []string `json:"negative"`
+}
+
+// FeedbackResponse counts the known sticker ids accepted and lists the unknown ones.
+type FeedbackResponse struct {
+	Accepted int      `json:"accepted"`
+	Failed   []string `json:"failed"`
+}
+
+// NewFeedback builds POST /api/feedback/ (public).
+func NewFeedback(ctx context.Context, d function.Deps) (any, error) {
+	s, err := fromDeps(d, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Index(ctx); err != nil {
+		return nil, err
+	}
+	return apigw.Handle(s.Feedback), nil
+}
+
+// ClientKey identifies the sender of a request for caps and rate limits: its
+// X-Client-Id header (an anonymous id the app keeps), else its source IP;
+// hashed, so that neither is stored.
+func ClientKey(req events.APIGatewayV2HTTPRequest) (string, error) {
+	raw := "ip:" + req.RequestContext.HTTP.SourceIP
+	if id := strings.TrimSpace(apigw.Header(req, "X-Client-Id")); id != "" {
+		if len(id) > maxClientIDLength || !utf8.ValidString(id) {
+			return "", apigw.Invalid("X-Client-Id", fmt.Sprintf("must be at most %d bytes of UTF-8", maxClientIDLength))
+		}
+		raw = "id:" + id
+	}
+	h := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(h[:16]), nil
+}
+
+type vote struct {
+	query, sticker string
+	positive       bool
+}
+
+// validate checks the whole body before anything is written, and returns the
+// votes to record and the unknown ids, in the order given.
+func (s *Service) validate(body FeedbackRequest, known func(string) bool) ([]vote, []string, error) {
+	var v apigw.Validator
+	if len(body.Feedback) == 0 {
+		v.Add("feedback", "must list at least one {query, positive, negative} entry")
+	}
+	if len(body.Feedback) > maxFeedbackEntries {
+		v.Add("feedback", fmt.Sprintf("has %d entries; at most %d are accepted per request", len(body.Feedback), maxFeedbackEntries))
+	}
+	var votes []vote
+	var failed []string
+	seenFailed := map[string]bool{}
+	total := 0
+	for i, e := range body.Feedback {
+		field := fmt.Sprintf("feedback[%d]", i)
+		q := strings.TrimSpace(e.Query)
+		switch {
+		case q == "":
+			v.Add(field+".query", "must not be empty")
+		case utf8.RuneCountInString(q) > MaxQueryLength:
+			v.Add(field+".query", "is longer than 255 characters")
+		}
+		key := QueryKey(q)
+		polarity := map[string]bool{}
+		for _, list := range []struct {
+			name     string
+			ids      []string
+			positive bool
+		}{{"positive", e.Positive, true}, {"negative", e.Negative, false}} {
+			for j, id := range list.ids {
+				total++
+				f := fmt.Sprintf("%s.%s[%d]", field, list.name, j)
+				if id == "" || len(id) > maxStickerIDLength {
+					v.Add(f, "must be a sticker id")
+					continue
+				}
+				if p, ok := polarity[id]; ok {
+					if p != list.positive {
+						v.Add(f, fmt.Sprintf("sticker %q is both positive and negative for this query", id))
+					}
+					continue // a repeat in the same list counts once
+				}
+				polarity[id] = list.positive
+				if !known(id) {
+					if !seenFailed[id] {
+						seenFailed[id] = true
+						failed = append(failed, id)
+					}
+					continue
+				}
+				votes = append(votes, vote{query: key, sticker: id, positive: list.positive})
+			}
+		}
+	}
+	if total > s.cfg.FeedbackMaxIDs {
+		v.Add("feedback", fmt.Sprintf("names %d sticker ids; at most %d are accepted per request", total, s.cfg.FeedbackMaxIDs))
+	}
+	return votes, failed, v.Err()
+}
+
+// Feedback answers POST /api/feedback/: every known id is recorded (once per
+// client, query and sticker: a repeat is accepted but does not count again);
+// unknown ids are listed in failed.
+func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	client, err := ClientKey(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var body FeedbackRequest
+	if err := apigw.DecodeJSON(req, &body, maxFeedbackBody); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	ix, err := s.Index(ctx)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	votes, failed, err := s.validate(body, func(id string) bool { _, ok := ix.Sticker(id); return ok })
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	now := s.now()
+	if len(votes) > 0 {
+		ok, err := s.feedback.Allow(ctx, client, len(votes), s.cfg.FeedbackPerMin, rateWindow, now)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if !ok {
+			wait := now.Truncate(rateWindow).Add(rateWindow).Sub(now)
+			return events.APIGatewayV2HTTPResponse{}, apigw.TooManyRequests(
+				fmt.Sprintf("this client may send %d sticker votes a minute; try again later", s.cfg.FeedbackPerMin), wait)
+		}
+	}
+	if err := s.record(ctx, client, votes, now); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if failed == nil {
+		failed = []string{}
+	}
+	return apigw.JSON(200, FeedbackResponse{Accepted: len(votes), Failed: failed})
+}
+
+// record writes the votes, a few at a time. Each vote is atomic and
+// idempotent per client, so a client retrying after a partial failure loses
+// nothing and double-counts nothing.
+func (s *Service) record(ctx context.Context, client string, votes []vote, at time.Time) error {
+	sem := make(chan struct{}, voteConcurrency)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for _, v := range votes {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, err := s.feedback.Vote(ctx, feedback.Vote{Query: v.query, Sticker: v.sticker, Client: client, Positive: v.positive}, at)
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
+	"github.com/mosaic-platform/mosaic/internal/stickers/rank"
+	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
+)
+
+// MaxQueryLength is the longest query accepted, in characters.
+const MaxQueryLength = 255
+
+// candidates is how many text hits are re-ranked with feedback, per result asked for.
+const candidates = 5
+
+// SearchResponse is the body of GET /api/search/. Stickers lists the ids in
+// rank order (the original service's field); Results carries the stickers.
+type SearchResponse struct {
+	Query    string         `json:"query"`
+	Stickers []string       `json:"stickers"`
+	Results  []SearchResult `json:"results"`
+}
+
+// SearchResult is one ranked sticker.
+type SearchResult struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Tags     []string `json:"tags"`
+	ImageURL string   `json:"image_url"`
+	Emoji    string   `json:"emoji,omitempty"`
+	Score    float64  `json:"score"`
+}
+
+// NewSearch builds GET /api/search/ (public).
+func NewSearch(ctx context.Context, d function.Deps) (any, error) {
+	s, err := fromDeps(d, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Index(ctx); err != nil { // pay the catalog load in the cold start, not the first request
+		return nil, err
+	}
+	return apigw.Handle(s.Search), nil
+}
+
+// QueryKey is the key a query's usage and feedback are kept under: its
+// normalized terms, or, for a query of stop words only, its lower-cased words.
+func QueryKey(query string) string {
+	if k := terms.Normalize(query); k != "" {
+		return k
+	}
+	return strings.Join(strings.Fields(strings.ToLower(query)), " ")
+}
+
+// readQuery returns the query parameter, or a 400 saying what is wrong with it.
+func readQuery(req events.APIGatewayV2HTTPRequest, field string) (string, error) {
+	q, err := apigw.QueryValues(req)
+	if err != nil {
+		return "", err
+	}
+	vs := q[field]
+	switch {
+	case len(vs) == 0:
+		return "", apigw.Invalid(field, "is required: the words to search for, such as ?query=cat+in+a+park")
+	case len(vs) > 1:
+		return "", apigw.Invalid(field, "must be given once")
+	}
+	v := strings.TrimSpace(vs[0])
+	switch {
+	case !utf8.ValidString(v):
+		return "", apigw.Invalid(field, "must be valid UTF-8")
+	case v == "":
+		return "", apigw.Invalid(field, "must not be empty")
+	case utf8.RuneCountInString(v) > MaxQueryLength:
+		return "", apigw.Invalid(field, "is longer than 255 characters")
+	}
+	return v, nil
+}
+
+// Search answers GET /api/search/.
+func (s *Service) Search(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	query, qerr := readQuery(req, "query")
+	limit, lerr := apigw.LimitOr(req, s.cfg.SearchPageLimit)
+	if err := joinProblems(qerr, lerr); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	ix, err := s.Index(ctx)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	key := QueryKey(query)
+	var (
+		wg     sync.WaitGroup
+		counts []feedback.Counts
+		fbErr  error
+	)
+	wg.Go(func() { counts, fbErr = s.feedback.Feedback(ctx, key) })
+	wg.Go(func() {
+		// Usage is counted for every search; a failure to count is logged and
+		// the search still answered (availability before analytics).
+		if err := s.feedback.RecordSearch(ctx, key, query, s.now()); err != nil {
+			s.log.ErrorContext(ctx, "search usage not recorded", "error", err)
+		}
+	})
+	hits := ix.Search(query, max(limit*candidates, 50))
+	wg.Wait()
+	if fbErr != nil { // rank on text alone rather than fail the search
+		s.log.ErrorContext(ctx, "feedback not read; ranking on text only", "error", fbErr)
+		counts = nil
+	}
+	ranked := rank.Merge(hits, counts, ix.Sticker, limit)
+	resp := SearchResponse{Query: query, Stickers: make([]string, 0, len(ranked)), Results: make([]SearchResult, 0, len(ranked))}
+	for _, r := range ranked {
+		tags := r.Sticker.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		resp.Stickers = append(resp.Stickers, r.Sticker.ID)
+		resp.Results = append(resp.Results, SearchResult{
+			ID: r.Sticker.ID, Title: r.Sticker.Title, Tags: tags, ImageURL: s.images.URL(r.Sticker),
+			Emoji: r.Sticker.Emoji, Score: math.Round(r.Score*1e4) / 1e4,
+		})
+	}
+	return apigw.JSON(200, resp)
+}
+
+// joinProblems merges the field errors of several 400 problems into one, so
+// that a request with two bad parameters hears about both.
+func joinProblems(errs ...error) error {
+	var fields []apigw.FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		p, ok := err.(*apigw.Problem)
+		if !ok || len(p.Errors) == 0 {
+			return err
+		}
+		fields = append(fields, p.Errors...)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return apigw.Validation(fields...)
+}

@@ -1,0 +1,305 @@
+package feedback
+
+// DynamoStore keeps usage, feedback, vote markers and rate-limit windows in the
+// sticker table (shared with the catalog, see catalog.DynamoStore):
+//
+//	partition key  pk  S    sort key  sk  S    TTL attribute  expires_at  N
+//
+//	item            pk                      sk              attributes
+//	query usage     USAGE#<shard>           <query>         usage N, display S, last_used_at S
+//	searches a day  DAY#<shard>             <YYYY-MM-DD>    searches N
+//	feedback        Q#<query>               <sticker id>    positives N, negatives N
+//	vote marker     VOTE#<hash>             VOTE            expires_at (a client's vote on a pair)
+//	rate window     RATE#<client>           <window start>  units N, expires_at
+//
+// <query> is the normalized query; <shard> spreads the usage and day counters
+// over usageShards partitions so that popular days and the all-queries listing
+// never sit on one hot partition (usage by query hash, days at random).
+// Access patterns: a search is one UpdateItem ADD on its usage item and one on
+// a day shard, plus a Query of Q#<query> for re-ranking; a vote is one
+// TransactWriteItems that puts the vote marker (attribute_not_exists) and ADDs
+// to the feedback item, so a repeated vote changes nothing; the rate limit is
+// an UpdateItem ADD conditioned on the window's total; analytics Query every
+// USAGE# shard (sorted in memory) and Q#<query>.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+const (
+	usageShards = 16
+	// VoteRetention is how long a client's vote marker is kept: after it the
+	// same client may count again for the same pair.
+	VoteRetention = 180 * 24 * time.Hour
+)
+
+// DynamoDBAPI is the part of the DynamoDB client a DynamoStore uses; *dynamodb.Client has it.
+type DynamoDBAPI interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// DynamoStore is a Store in a DynamoDB table of the shape above.
+type DynamoStore struct {
+	api   DynamoDBAPI
+	table string
+}
+
+// NewDynamoStore returns a store in table; client is typically a *dynamodb.Client.
+func NewDynamoStore(client DynamoDBAPI, table string) *DynamoStore {
+	return &DynamoStore{api: client, table: table}
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}}
+}
+
+func usageShard(query string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(query))
+	return fmt.Sprintf("USAGE#%02d", h.Sum32()%usageShards)
+}
+
+func num(n int64) *types.AttributeValueMemberN {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func str(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
+
+// RecordSearch implements Store.
+func (s *DynamoStore) RecordSearch(ctx context.Context, query, display string, at time.Time) error {
+	at = at.UTC()
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key(usageShard(query), query),
+		UpdateExpression:         aws.String("ADD #u :one SET #d = :d, #l = :l"),
+		ExpressionAttributeNames: map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": num(1), ":d": str(display), ":l": str(at.Format(time.RFC3339)),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("record usage of %q: %w", query, err)
+	}
+	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(fmt.Sprintf("DAY#%02d", rand.IntN(usageShards)), at.Format(time.DateOnly)),
+		UpdateExpression:          aws.String("ADD searches :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+	})
+	if err != nil {
+		return fmt.Errorf("record the day's searches: %w", err)
+	}
+	return nil
+}
+
+// queryAll runs a Query to its last page.
+func (s *DynamoStore) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.api, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, out.Items...)
+	}
+	return items, nil
+}
+
+func pkEquals(table, pk string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+	}
+}
+
+func getN(item map[string]types.AttributeValue, name string) int64 {
+	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func getS(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// Feedback implements Store.
+func (s *DynamoStore) Feedback(ctx context.Context, query string) ([]Counts, error) {
+	items, err := s.queryAll(ctx, pkEquals(s.table, "Q#"+query))
+	if err != nil {
+		return nil, fmt.Errorf("read feedback of %q: %w", query, err)
+	}
+	out := make([]Counts, 0, len(items))
+	for _, it := range items {
+		out = append(out, Counts{Sticker: getS(it, "sk"), Positives: getN(it, "positives"), Negatives: getN(it, "negatives")})
+	}
+	return out, nil
+}
+
+// voteKey identifies a client's vote on a pair without storing the client key in the clear.
+func voteKey(v Vote) string {
+	h := sha256.Sum256([]byte(v.Client + "\x00" + v.Query + "\x00" + v.Sticker))
+	return "VOTE#" + hex.EncodeToString(h[:16])
+}
+
+// voteAttempts bounds the retries of a vote cancelled by a concurrent
+// transaction on the same counter (DynamoDB reports TransactionConflict).
+const voteAttempts = 4
+
+// Vote implements Store.
+func (s *DynamoStore) Vote(ctx context.Context, v Vote, at time.Time) (bool, error) {
+	for attempt := 1; ; attempt++ {
+		counted, conflict, err := s.vote(ctx, v, at)
+		if !conflict || attempt == voteAttempts {
+			return counted, err
+		}
+		// Full jitter up to 10 ms × 2^attempt, then try again.
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(time.Duration(rand.Int64N(int64(10*time.Millisecond) << attempt))):
+		}
+	}
+}
+
+// vote makes one attempt; conflict reports a cancellation worth retrying.
+func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (counted, conflict bool, err error) {
+	field := "negatives"
+	if v.Positive {
+		field = "positives"
+	}
+	marker := key(voteKey(v), "VOTE")
+	marker["expires_at"] = num(at.Add(VoteRetention).Unix())
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:           aws.String(s.table),
+			Item:                marker,
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR expires_at < :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":now": num(at.Unix()),
+			},
+		}},
+		{Update: &types.Update{
+			TableName:                 aws.String(s.table),
+			Key:                       key("Q#"+v.Query, v.Sticker),
+			UpdateExpression:          aws.String("ADD #f :one"),
+			ExpressionAttributeNames:  map[string]string{"#f": field},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		for _, r := range cancelled.CancellationReasons {
+			switch aws.ToString(r.Code) {
+			case "ConditionalCheckFailed":
+				return false, false, nil // this client already voted on this pair
+			case "TransactionConflict":
+				conflict = true
+			}
+		}
+	}
+	if err != nil {
+		return false, conflict, fmt.Errorf("record vote: %w", err)
+	}
+	return true, false, nil
+}
+
+// Allow implements Store.
+func (s *DynamoStore) Allow(ctx context.Context, client string, n, limit int, window time.Duration, at time.Time) (bool, error) {
+	if n > limit {
+		return false, nil
+	}
+	start := at.Truncate(window)
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key("RATE#"+client, strconv.FormatInt(start.Unix(), 10)),
+		UpdateExpression:         aws.String("ADD #u :n SET expires_at = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#u) OR #u <= :room"),
+		ExpressionAttributeNames: map[string]string{"#u": "units"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": num(int64(n)), ":room": num(int64(limit - n)), ":exp": num(start.Add(2 * window).Unix()),
+		},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("rate limit: %w", err)
+	}
+	return true, nil
+}
+
+func usageOf(it map[string]types.AttributeValue) Usage {
+	t, _ := time.Parse(time.RFC3339, getS(it, "last_used_at"))
+	return Usage{Query: getS(it, "sk"), Display: getS(it, "display"), Usage: getN(it, "usage"), LastUsedAt: t}
+}
+
+// Usage implements Store.
+func (s *DynamoStore) Usage(ctx context.Context, query string) (Usage, bool, error) {
+	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(usageShard(query), query)})
+	if err != nil {
+		return Usage{}, false, fmt.Errorf("read usage of %q: %w", query, err)
+	}
+	if out.Item == nil {
+		return Usage{}, false, nil
+	}
+	return usageOf(out.Item), true, nil
+}
+
+// Queries implements Store.
+func (s *DynamoStore) Queries(ctx context.Context) ([]Usage, error) {
+	var out []Usage
+	for i := range usageShards {
+		items, err := s.queryAll(ctx, pkEquals(s.table, fmt.Sprintf("USAGE#%02d", i)))
+		if err != nil {
+			return nil, fmt.Errorf("list queries: %w", err)
+		}
+		for _, it := range items {
+			out = append(out, usageOf(it))
+		}
+	}
+	return out, nil
+}
+
+// SearchesPerDay implements Store.
+func (s *DynamoStore) SearchesPerDay(ctx context.Context, from, to time.Time) (map[string]int64, error) {
+	out := map[string]int64{}
+	for i := range usageShards {
+		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+			TableName:              aws.String(s.table),
+			KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": str(fmt.Sprintf("DAY#%02d", i)), ":from": str(from.UTC().Format(time.DateOnly)), ":to": str(to.UTC().Format(time.DateOnly)),
+			},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("searches per day: %w", err)
+		}
+		for _, it := range items {
+			out[getS(it, "sk")] += getN(it, "searches")
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package countrystats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/platform/auth"
+	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
+	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
+	"github.com/mosaic-platform/mosaic/internal/transit/objects"
+	"github.com/mosaic-platform/mosaic/internal/transit/records"
+)
+
+func TestParseRange(t *testing.T) {
+	tests := []struct {
+		query, from, to string
+		ok              bool
+	}{
+		{"from=2024-05-01&to=2024-05-03", "2024-05-01", "2024-05-03", true},
+		{"from=2024-05-01&to2024-05-03", "2024-05-01", "2024-05-03", true}, // the seed's spelling
+		{"from=2024-05-01&to=2024-05-01", "2024-05-01", "2024-05-01", true},
+		{"from=2024-01-01&to=2024-12-31", "2024-01-01", "2024-12-31", true}, // 366 days
+		{"from=2023-01-01&to=2024-01-01", "2023-01-01", "2024-01-01", true}, // 366 days inclusive
+		{"from=2024-01-01&to=2025-01-01", "", "", false},                    // 367 days
+		{"from=2024-05-03&to=2024-05-01", "", "", false},
+		{"from=2024-02-30&to=2024-03-01", "", "", false},
+		{"from=2024-05-01", "", "", false},
+		{"to=2024-05-01", "", "", false},
+		{"from=May 1&to=2024-05-01", "", "", false},
+	}
+	for _, tc := range tests {
+		q, _ := url.ParseQuery(tc.query)
+		from, to, err := ParseRange(q)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok=%v", tc.query, err, tc.ok)
+			continue
+		}
+		if tc.ok && (from.Format("2006-01-02") != tc.from || to.Format("2006-01-02") != tc.to) {
+			t.Errorf("%s: %v..%v", tc.query, from, to)
+		}
+	}
+}
+
+type memCatalog struct{ days []catalog.Day }
+
+func (m memCatalog) Days(_ context.Context, from, to string) ([]catalog.Day, error) {
+	var out []catalog.Day
+	for _, d := range m.days {
+		if d.Date >= from && d.Date <= to {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+func (m memCatalog) Gen(_ context.Context, date, slug string) (int64, error) {
+	for _, d := range m.days {
+		if d.Date == date && d.Slug == slug {
+			return d.Gen, nil
+		}
+	}
+	return 0, nil
+}
+func (m memCatalog) Countries(context.Context) (map[string]string, error) {
+	return map[string]string{"Tuvalu": "tuvalu", "Côte d'Ivoire": "cote-d-ivoire"}, nil
+}
+
+type memObjects map[string][]byte
+
+func (m memObjects) List(_ context.Context, prefix string) ([]string, error) {
+	var keys []string
+	for k := range m {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+func (m memObjects) Head(_ context.Context, key string) (map[string]string, error) {
+	var meta map[string]string
+	err := json.Unmarshal(m[key], &meta)
+	return meta, err
+}
+func (m memObjects) Get(_ context.Context, key string) ([]byte, string, bool, error) {
+	b, ok := m[key]
+	return b, fmt.Sprint(len(b)), ok, nil
+}
+func (m memObjects) Put(_ context.Context, key string, body []byte, _ string) error {
+	m[key] = body
+	return nil
+}
+
+func TestHandle(t *testing.T) {
+	dep := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+	objs := memObjects{}
+	for i, st := range []records.Stats{
+		{Records: 2, Passengers: 30, DelayMicros: 3e6, DelayCount: 2, MinDeparture: dep, MaxDeparture: dep},
+		{Records: 1, Passengers: 5, DelayMicros: 0, DelayCount: 1, Accidents: 1, MinDeparture: dep, MaxDeparture: dep},
+	} {
+		f := objects.CityFile{Country: "Tuvalu", City: "C", CityID: i, Date: "2024-05-01", SHA256: "x", Stats: st}
+		b, _ := json.Marshal(f.Metadata())
+		objs[objects.RawKey("Tuvalu", "2024-05-01", i, "C")] = b
+	}
+	s := &Service{Catalog: memCatalog{days: []catalog.Day{{Date: "2024-05-01", Country: "Tuvalu", Slug: "tuvalu", Gen: 2}}}, Objects: objs}
+	h := apigw.Handle(s.Handle)
+	call := func(role, query string) events.APIGatewayV2HTTPResponse {
+		req := events.APIGatewayV2HTTPRequest{RouteKey: "GET /country-stats", RawQueryString: query}
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{auth.ContextRole: role}}
+		resp, _ := h(context.Background(), req)
+		openapitest.ValidateResponse(t, "GET", "/country-stats", resp)
+		return resp
+	}
+	resp := call("reader", "from=2024-05-01&to2024-05-02")
+	var got Response
+	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	day := got.Countries["Tuvalu"]["2024-05-01"]
+	if day.BusesStarted != 3 || day.Passengers != 35 || !day.Accident || day.AverageDelaySeconds == nil || *day.AverageDelaySeconds != 1 {
+		t.Fatalf("Tuvalu 2024-05-01: %+v", day)
+	}
+	if z := got.Countries["Côte d'Ivoire"]["2024-05-02"]; z.BusesStarted != 0 || z.AverageDelaySeconds != nil || len(got.Countries["Tuvalu"]) != 2 {
+		t.Fatalf("zeros: %+v", got)
+	}
+	if !strings.Contains(string(objs[objects.AggKey("tuvalu", "2024-05-01")]), `"gen":2`) {
+		t.Fatal("aggregate not cached")
+	}
+	for query, status := range map[string]int{"from=2024-05-02&to=2024-05-01": 400, "from=x": 400} {
+		if r := call("reader", query); r.StatusCode != status {
+			t.Errorf("%s: %d", query, r.StatusCode)
+		}
+	}
+	if r := call("", "from=2024-05-01&to=2024-05-01"); r.StatusCode != 401 {
+		t.Errorf("no role: %d", r.StatusCode)
+	}
+}
+
+// FuzzParseRange checks that any query string gives a valid range or a 400, never a panic.
+func FuzzParseRange(f *testing.F) {
+	for _, s := range []string{"from=2024-05-01&to=2024-05-03", "from=2024-05-01&to2024-05-03", "from=&to=", "to2024&to"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		from, to, err := ParseRange(q)
+		if err != nil {
+			var p *apigw.Problem
+			if !errors.As(err, &p) || p.Status != 400 {
+				t.Fatalf("%q: %v is not a 400 problem", raw, err)
+			}
+			return
+		}
+		if to.Before(from) || to.Sub(from) > (MaxDays-1)*24*time.Hour {
+			t.Fatalf("%q: accepted %v..%v", raw, from, to)
+		}
+	})
+}

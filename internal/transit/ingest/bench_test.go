@@ -1,0 +1,122 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
+	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
+)
+
+// sinkS3 answers just enough of S3 (HEAD 404, PUT, multipart) for the
+// uploader, discarding every byte, so that a benchmark measures the
+// ingester's memory and not an emulator's.
+type sinkS3 struct{ received atomic.Int64 }
+
+func (s *sinkS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n, _ := io.Copy(io.Discard, r.Body)
+	s.received.Add(n)
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodHead:
+		w.WriteHeader(http.StatusNotFound)
+	case r.Method == http.MethodPost && q.Has("uploads"):
+		fmt.Fprint(w, `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId></InitiateMultipartUploadResult>`)
+	case r.Method == http.MethodPost && q.Has("uploadId"):
+		fmt.Fprint(w, `<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>"e"</ETag></CompleteMultipartUploadResult>`)
+	case r.Method == http.MethodPut:
+		w.Header().Set("ETag", `"e`+q.Get("partNumber")+`"`)
+	case r.Method == http.MethodDelete:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		w.WriteHeader(http.StatusNotImplemented)
+	}
+}
+
+type noDays struct{}
+
+func (noDays) Bump(context.Context, string, string, string) (int64, error) { return 1, nil }
+
+// peakHeap runs f while sampling the heap in use and returns the peak.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	})
+	f()
+	close(stop)
+	wg.Wait()
+	return peak.Load()
+}
+
+// BenchmarkIngestPeakMemory ingests a small and a large city (64 MB and
+// TRANSIT_BENCH_INGEST_MB, default 1024) through the real uploader and reports
+// the peak heap of each: it must not grow with the file's size.
+func BenchmarkIngestPeakMemory(b *testing.B) {
+	large := 1024
+	if v, err := strconv.Atoi(os.Getenv("TRANSIT_BENCH_INGEST_MB")); err == nil && v > 0 {
+		large = v
+	}
+	sink := &sinkS3{}
+	s3srv := httptest.NewServer(sink)
+	defer s3srv.Close()
+	client := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+	})
+	peaks := map[int]uint64{}
+	for b.Loop() {
+		for _, mb := range []int{64, large} {
+			c := refserver.DefaultConfig()
+			c.MinRecords = int64(mb) << 20 / 110
+			c.MaxRecords = c.MinRecords
+			sim, _ := refserver.New(c)
+			ref := httptest.NewServer(sim)
+			rc, _ := refclient.New(ref.URL)
+			in := &ingest.Ingester{Ref: rc, Objects: ingest.NewS3Objects(client, "b"), Days: noDays{}, TempDir: b.TempDir()}
+			city := sim.Cities()[0]
+			before := sink.received.Load()
+			peaks[mb] = max(peaks[mb], peakHeap(func() {
+				if _, err := in.City(context.Background(), "2024-05-01", refclient.City{ID: city.ID, Name: city.Name, Country: city.Country}); err != nil {
+					b.Fatal(err)
+				}
+			}))
+			ref.Close()
+			if got := sink.received.Load() - before; got < int64(mb)<<20*9/10 {
+				b.Fatalf("uploaded %d bytes for a %d MB city", got, mb)
+			}
+		}
+	}
+	b.ReportMetric(float64(peaks[64])/(1<<20), "peak-heap-MB-64MB-city")
+	b.ReportMetric(float64(peaks[large])/(1<<20), fmt.Sprintf("peak-heap-MB-%dMB-city", large))
+	b.ReportMetric(float64(peaks[large])/float64(peaks[64]), "large/small-peak")
+}

@@ -1,0 +1,122 @@
+// Package ingest gathers one date's data from the reference server: the
+// fan-out worker lists the cities and queues one message per city; the city
+// worker streams that city's file to S3 while computing its statistics in the
+// same pass.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mosaic-platform/mosaic/internal/transit/objects"
+	"github.com/mosaic-platform/mosaic/internal/transit/records"
+	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
+)
+
+// Objects is the part of the transit bucket the city worker uses.
+type Objects interface {
+	// Head returns an object's user metadata, or found false when it does not exist.
+	Head(ctx context.Context, key string) (meta map[string]string, found bool, err error)
+	// Upload stores body under key with meta, atomically: the object appears
+	// whole or not at all (multipart upload, aborted on failure).
+	Upload(ctx context.Context, key string, body io.Reader, meta map[string]string) error
+}
+
+// Days records that a country-day changed, invalidating its cached aggregate.
+type Days interface {
+	Bump(ctx context.Context, date, country, slug string) (int64, error)
+}
+
+// Ingester stores city-day files.
+type Ingester struct {
+	Ref     *refclient.Client
+	Objects Objects
+	Days    Days
+	TempDir string // where a file is spooled while it streams in (Lambda: /tmp)
+}
+
+// Result is what ingesting one city-day did.
+type Result struct {
+	Key       string
+	File      objects.CityFile
+	Unchanged bool // an object with the same SHA-256 was stored already: nothing uploaded
+}
+
+// ErrMalformed marks a city file the reference server sent with invalid records.
+var ErrMalformed = records.ErrMalformed
+
+// City fetches one city-day, spooling it to a temporary file while hashing
+// and parsing it in the same pass, and uploads it unless the stored object has
+// the same checksum. A file cut mid-stream is fetched again (with backoff); a
+// malformed one fails. Either way nothing is uploaded, so no partial object exists.
+func (in *Ingester) City(ctx context.Context, date string, city refclient.City) (Result, error) {
+	tmp, err := os.CreateTemp(in.TempDir, "city-*.json")
+	if err != nil {
+		return Result{}, fmt.Errorf("spool file: %w", err)
+	}
+	defer func() {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+	}()
+	f := objects.CityFile{Country: city.Country, City: city.Name, CityID: city.ID, Date: date}
+	err = in.Ref.Stats(ctx, city.ID, date, func(body io.Reader) error {
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("spool file: %w", err)
+		}
+		if err := tmp.Truncate(0); err != nil {
+			return fmt.Errorf("spool file: %w", err)
+		}
+		h := sha256.New()
+		st, err := records.Parse(io.TeeReader(body, &spool{f: tmp, h: h}))
+		if err != nil {
+			return err
+		}
+		f.Stats, f.SHA256 = st, hex.EncodeToString(h.Sum(nil))
+		return nil
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("city %d on %s: %w", city.ID, date, err)
+	}
+	res := Result{Key: objects.RawKey(city.Country, date, city.ID, city.Name), File: f}
+	meta, found, err := in.Objects.Head(ctx, res.Key)
+	if err != nil {
+		return Result{}, fmt.Errorf("check %s: %w", res.Key, err)
+	}
+	if stored, perr := objects.ParseMetadata(meta); found && perr == nil && stored.SHA256 == f.SHA256 {
+		res.Unchanged = true
+	} else {
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return Result{}, fmt.Errorf("spool file: %w", err)
+		}
+		if err := in.Objects.Upload(ctx, res.Key, tmp, f.Metadata()); err != nil {
+			return Result{}, fmt.Errorf("upload %s: %w", res.Key, err)
+		}
+	}
+	// Bumped even when unchanged: an earlier attempt may have uploaded and
+	// then died before bumping, and a cached aggregate must never outlive it.
+	if _, err := in.Days.Bump(ctx, date, city.Country, objects.Slug(city.Country)); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// spool writes what the parser reads to the temporary file and the hash.
+// A write error surfaces as the parser's read error, so a full disk fails the
+// city instead of storing a truncated file.
+type spool struct {
+	f *os.File
+	h io.Writer
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	_, _ = s.h.Write(p) // a hash never fails
+	n, err := s.f.Write(p)
+	if err != nil {
+		return n, fmt.Errorf("write spool file: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,187 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/platform/obs"
+	"github.com/mosaic-platform/mosaic/internal/platform/queue"
+	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
+	"github.com/mosaic-platform/mosaic/internal/transit/objects"
+	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
+	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
+)
+
+// CityMessage asks the city worker to ingest one city of a task.
+type CityMessage struct {
+	TaskID string         `json:"task_id"`
+	Date   string         `json:"date"`
+	City   refclient.City `json:"city"`
+}
+
+// BatchPublisher sends many messages at once; *queue.SQSPublisher is one.
+type BatchPublisher interface {
+	PublishBatch(ctx context.Context, msgs []queue.Message) error
+}
+
+// Countries records the country names the reference server lists.
+type Countries interface {
+	AddCountries(ctx context.Context, names map[string]string) error
+}
+
+// FanOut lists a task's cities and queues one message per city.
+type FanOut struct {
+	Ref        *refclient.Client
+	Tasks      tasks.Store
+	Countries  Countries
+	Cities     BatchPublisher
+	MaxReceive int // the queue's maxReceiveCount: the last delivery records the failure
+}
+
+// Handle processes one fan-out message.
+func (f *FanOut) Handle(ctx context.Context, m events.SQSMessage) error {
+	var msg tasks.FanOutMessage
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.TaskID == "" {
+		return queue.Permanent(fmt.Errorf("decode fan-out message: %v", err))
+	}
+	cities, err := f.Ref.Cities(ctx)
+	if err != nil {
+		if !refclient.IsTransient(err) || receiveCount(m) >= f.MaxReceive {
+			if ferr := f.Tasks.FailFanOut(ctx, msg.TaskID, "list cities: "+err.Error()); ferr != nil {
+				return errors.Join(err, ferr)
+			}
+		}
+		if !refclient.IsTransient(err) {
+			return queue.Permanent(err)
+		}
+		return err
+	}
+	names := map[string]string{}
+	batch := make([]queue.Message, 0, len(cities))
+	for _, c := range cities {
+		names[c.Country] = objects.Slug(c.Country)
+		batch = append(batch, queue.Message{Body: CityMessage{TaskID: msg.TaskID, Date: msg.Date, City: c}})
+	}
+	if err := f.Countries.AddCountries(ctx, names); err != nil {
+		return err
+	}
+	if err := f.Tasks.SetCitiesTotal(ctx, msg.TaskID, len(cities)); err != nil {
+		return err
+	}
+	// A redelivery queues the cities again; the city worker is idempotent.
+	if err := f.Cities.PublishBatch(ctx, batch); err != nil {
+		return fmt.Errorf("queue cities of task %s: %w", msg.TaskID, err)
+	}
+	obs.Count(ctx, "CitiesQueued", len(cities))
+	return nil
+}
+
+// CityWorker ingests one city per message and records its outcome in the task.
+type CityWorker struct {
+	Ingester   *Ingester
+	Tasks      tasks.Store
+	MaxReceive int
+}
+
+// Handle processes one city message.
+func (w *CityWorker) Handle(ctx context.Context, m events.SQSMessage) error {
+	var msg CityMessage
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.TaskID == "" {
+		return queue.Permanent(fmt.Errorf("decode city message: %v", err))
+	}
+	attempt := receiveCount(m)
+	c := tasks.City{City: msg.City.ID, Name: msg.City.Name, Country: msg.City.Country, Attempts: attempt}
+	res, err := w.Ingester.City(ctx, msg.Date, msg.City)
+	if err == nil {
+		c.Status, c.Unchanged = tasks.CitySucceeded, res.Unchanged
+		if res.Unchanged {
+			obs.Count(ctx, "CitiesUnchanged", 1)
+		}
+		return w.Tasks.RecordCity(ctx, msg.TaskID, c)
+	}
+	c.Error = err.Error()
+	final := errors.Is(err, ErrMalformed) || attempt >= w.MaxReceive
+	c.Status = tasks.CityRetrying
+	if final {
+		c.Status = tasks.CityFailed
+	}
+	if rerr := w.Tasks.RecordCity(ctx, msg.TaskID, c); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if errors.Is(err, ErrMalformed) {
+		return queue.Permanent(err) // the same bytes would fail again: dead-letter at once
+	}
+	return err
+}
+
+func receiveCount(m events.SQSMessage) int {
+	n, err := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// workerConfig is what both workers read from the environment.
+type workerConfig struct {
+	table, refURL string
+	maxReceive    int
+}
+
+func readWorkerConfig(l *config.Loader) workerConfig {
+	return workerConfig{
+		table:      l.String("TRANSIT_TABLE"),
+		refURL:     l.String("REFERENCE_SERVER_URL"),
+		maxReceive: l.IntOr("MAX_RECEIVE_COUNT", 3, 1, 1000),
+	}
+}
+
+// NewFanOutWorker builds the SQS worker that lists a task's cities.
+func NewFanOutWorker(_ context.Context, d function.Deps) (any, error) {
+	l := config.New(d.Env)
+	wc := readWorkerConfig(l)
+	cityQueue := l.String("CITY_QUEUE_URL")
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	ref, err := refclient.New(wc.refURL)
+	if err != nil {
+		return nil, fmt.Errorf("REFERENCE_SERVER_URL: %w", err)
+	}
+	db := awsclients.DynamoDB(d.AWS)
+	f := &FanOut{Ref: ref, Tasks: tasks.NewDynamoStore(db, wc.table), Countries: catalog.New(db, wc.table),
+		Cities: queue.NewSQSPublisher(awsclients.SQS(d.AWS), cityQueue), MaxReceive: wc.maxReceive}
+	return queue.Worker(f.Handle), nil
+}
+
+// NewCityWorker builds the SQS worker that ingests one city per message.
+func NewCityWorker(_ context.Context, d function.Deps) (any, error) {
+	l := config.New(d.Env)
+	wc := readWorkerConfig(l)
+	bucket, dlq := l.String("TRANSIT_BUCKET"), l.String("CITY_DEAD_LETTER_QUEUE_URL")
+	tmp := l.StringOr("SPOOL_DIR", os.TempDir())
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	ref, err := refclient.New(wc.refURL)
+	if err != nil {
+		return nil, fmt.Errorf("REFERENCE_SERVER_URL: %w", err)
+	}
+	db := awsclients.DynamoDB(d.AWS)
+	w := &CityWorker{
+		Ingester: &Ingester{Ref: ref, Objects: NewS3Objects(awsclients.S3(d.AWS), bucket),
+			Days: catalog.New(db, wc.table), TempDir: tmp},
+		Tasks: tasks.NewDynamoStore(db, wc.table), MaxReceive: wc.maxReceive,
+	}
+	sqsClient := awsclients.SQS(d.AWS)
+	return queue.Worker(w.Handle, queue.WithDeadLetter(queue.NewSQSPublisher(sqsClient, dlq))), nil
+}

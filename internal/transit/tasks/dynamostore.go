@@ -1,0 +1,178 @@
+package tasks
+
+// Table design (TransitTable, string keys pk/sk, TTL on expires_at):
+//
+//	pk = TASK#<id>  sk = TASK          the task: date, created_at, cities_total, fan_out_error
+//	pk = TASK#<id>  sk = CITY#<000042> one city's outcome: status, error, attempts, unchanged
+//
+// Access patterns: create a task (conditional put); read a task with all its
+// cities (one Query on pk, paged); set cities_total once (conditional update);
+// record a city (conditional put that never downgrades a succeeded city).
+// Counts are derived from the city items when reading, not kept as counters,
+// so that a redelivered message can never count a city twice.
+// Tasks expire after 30 days.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// taskTTL is how long a task stays readable.
+const taskTTL = 30 * 24 * time.Hour
+
+// DynamoStore is the Store on a DynamoDB table.
+type DynamoStore struct {
+	db    *dynamodb.Client
+	table string
+	now   func() time.Time
+}
+
+// NewDynamoStore returns a Store on table.
+func NewDynamoStore(db *dynamodb.Client, table string) *DynamoStore {
+	return &DynamoStore{db: db, table: table, now: time.Now}
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func taskKey(id string) string { return "TASK#" + id }
+func cityKey(c int) string     { return fmt.Sprintf("CITY#%06d", c) }
+
+// Create stores a new task.
+func (s *DynamoStore) Create(ctx context.Context, t Task) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{
+			"pk": str(taskKey(t.ID)), "sk": str("TASK"), "date": str(t.Date),
+			"created_at": str(t.CreatedAt.UTC().Format(time.RFC3339Nano)),
+			"expires_at": num(t.CreatedAt.Add(taskTTL).Unix()),
+		},
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if err != nil {
+		return fmt.Errorf("create task %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// Get returns a task and its cities.
+func (s *DynamoStore) Get(ctx context.Context, id string) (Task, []City, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(taskKey(id))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	var (
+		t      Task
+		found  bool
+		cities []City
+	)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Task{}, nil, fmt.Errorf("read task %s: %w", id, err)
+		}
+		for _, it := range page.Items {
+			if sk := getS(it, "sk"); sk == "TASK" {
+				found = true
+				t = Task{ID: id, Date: getS(it, "date"), CitiesTotal: -1, FanOutError: getS(it, "fan_out_error")}
+				t.CreatedAt, _ = time.Parse(time.RFC3339Nano, getS(it, "created_at"))
+				if _, ok := it["cities_total"]; ok {
+					t.CitiesTotal = int(getN(it, "cities_total"))
+				}
+			} else if strings.HasPrefix(sk, "CITY#") {
+				cities = append(cities, City{
+					City: int(getN(it, "city")), Name: getS(it, "name"), Country: getS(it, "country"),
+					Status: getS(it, "status"), Error: getS(it, "error"), Attempts: int(getN(it, "attempts")),
+					Unchanged: getS(it, "unchanged") == "true",
+				})
+			}
+		}
+	}
+	if !found {
+		return Task{}, nil, ErrNotFound
+	}
+	return t, cities, nil
+}
+
+// SetCitiesTotal records the number of cities; a redelivered fan-out sets it again to the same value.
+func (s *DynamoStore) SetCitiesTotal(ctx context.Context, id string, total int) error {
+	return s.update(ctx, id, "SET cities_total = :n", map[string]types.AttributeValue{":n": num(int64(total))})
+}
+
+// FailFanOut records why the cities could not be listed.
+func (s *DynamoStore) FailFanOut(ctx context.Context, id, reason string) error {
+	return s.update(ctx, id, "SET fan_out_error = :e", map[string]types.AttributeValue{":e": str(reason)})
+}
+
+func (s *DynamoStore) update(ctx context.Context, id, expr string, vals map[string]types.AttributeValue) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       map[string]types.AttributeValue{"pk": str(taskKey(id)), "sk": str("TASK")},
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: vals,
+	})
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("update task %s: %w", id, err)
+	}
+	return nil
+}
+
+// RecordCity stores one city's outcome unless the city already succeeded.
+func (s *DynamoStore) RecordCity(ctx context.Context, id string, c City) error {
+	item := map[string]types.AttributeValue{
+		"pk": str(taskKey(id)), "sk": str(cityKey(c.City)), "city": num(int64(c.City)),
+		"name": str(c.Name), "country": str(c.Country), "status": str(c.Status),
+		"attempts": num(int64(c.Attempts)), "unchanged": str(strconv.FormatBool(c.Unchanged)),
+		"expires_at": num(s.now().Add(taskTTL).Unix()),
+	}
+	if c.Error != "" {
+		item["error"] = str(c.Error)
+	}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      item,
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #s <> :ok"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ok": str(CitySucceeded)},
+	})
+	var cf *types.ConditionalCheckFailedException
+	if errors.As(err, &cf) {
+		return nil // already succeeded: a late report changes nothing
+	}
+	if err != nil {
+		return fmt.Errorf("record city %d of task %s: %w", c.City, id, err)
+	}
+	return nil
+}
+
+func getS(it map[string]types.AttributeValue, k string) string {
+	if v, ok := it[k].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func getN(it map[string]types.AttributeValue, k string) int64 {
+	if v, ok := it[k].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}

@@ -1,0 +1,69 @@
+package tasks_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
+	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
+	"github.com/mosaic-platform/mosaic/internal/transit/transittest"
+)
+
+func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
+
+// storeContract is what every Store must do.
+func storeContract(t *testing.T, ctx context.Context, s tasks.Store) {
+	created := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if err := s.Create(ctx, tasks.Task{ID: "A", Date: "2024-05-01", CreatedAt: created, CitiesTotal: -1}); err != nil {
+		t.Fatal(err)
+	}
+	task, cities, err := s.Get(ctx, "A")
+	if err != nil || task.Date != "2024-05-01" || task.CitiesTotal != -1 || !task.CreatedAt.Equal(created) || len(cities) != 0 {
+		t.Fatalf("new task: %+v %+v %v", task, cities, err)
+	}
+	if _, _, err := s.Get(ctx, "B"); !errors.Is(err, tasks.ErrNotFound) {
+		t.Fatalf("unknown task: %v", err)
+	}
+	if err := s.SetCitiesTotal(ctx, "B", 1); !errors.Is(err, tasks.ErrNotFound) {
+		t.Fatalf("SetCitiesTotal on unknown task: %v", err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.SetCitiesTotal(ctx, "A", 3))
+	must(s.RecordCity(ctx, "A", tasks.City{City: 2, Name: "Port Jessica", Country: "Côte d'Ivoire", Status: tasks.CityRetrying, Error: "503", Attempts: 1}))
+	must(s.RecordCity(ctx, "A", tasks.City{City: 2, Name: "Port Jessica", Country: "Côte d'Ivoire", Status: tasks.CitySucceeded, Unchanged: true, Attempts: 2}))
+	must(s.RecordCity(ctx, "A", tasks.City{City: 2, Status: tasks.CityFailed, Error: "late", Attempts: 1})) // ignored
+	must(s.RecordCity(ctx, "A", tasks.City{City: 10, Status: tasks.CityFailed, Error: "malformed", Attempts: 1}))
+	task, cities, err = s.Get(ctx, "A")
+	must(err)
+	if task.CitiesTotal != 3 || len(cities) != 2 {
+		t.Fatalf("task %+v cities %+v", task, cities)
+	}
+	if c := cities[0]; c.City != 2 || c.Status != tasks.CitySucceeded || !c.Unchanged || c.Attempts != 2 || c.Country != "Côte d'Ivoire" {
+		t.Fatalf("city 2: %+v", c)
+	}
+	if c := cities[1]; c.City != 10 || c.Status != tasks.CityFailed || c.Error != "malformed" {
+		t.Fatalf("city 10: %+v", c)
+	}
+	must(s.FailFanOut(ctx, "A", "list cities: 503"))
+	task, _, _ = s.Get(ctx, "A")
+	if task.FanOutError != "list cities: 503" {
+		t.Fatalf("fan-out error: %+v", task)
+	}
+}
+
+func TestMemStore(t *testing.T) {
+	storeContract(t, context.Background(), tasks.NewMemStore())
+}
+
+func TestDynamoStore(t *testing.T) {
+	env := transittest.Start(t)
+	storeContract(t, env.Ctx, tasks.NewDynamoStore(env.DB, env.Table))
+}

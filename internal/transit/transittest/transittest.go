@@ -1,0 +1,77 @@
+// Package transittest sets up what transit's integration tests share: a
+// table and a bucket on the emulator stack, and a reference-server simulator.
+package transittest
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
+)
+
+// Env is one test's AWS resources.
+type Env struct {
+	Ctx    context.Context
+	DB     *dynamodb.Client
+	S3     *s3.Client
+	Table  string
+	Bucket string
+}
+
+// Start creates a fresh table (pk/sk strings, as TransitTable) and bucket on the emulator stack.
+func Start(t testing.TB) Env {
+	t.Helper()
+	emutest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cfg, err := awsclients.Load(ctx, config.OS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Env{Ctx: ctx, DB: awsclients.DynamoDB(cfg), S3: awsclients.S3(cfg),
+		Table: emutest.Name("transit"), Bucket: emutest.Name("transit")}
+	if _, err := e.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.Bucket)}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	_, err = e.DB.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(e.Table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	if err := dynamodb.NewTableExistsWaiter(e.DB).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(e.Table)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// Simulator serves a reference-server simulator for the test and returns it with its URL.
+func Simulator(t testing.TB, c refserver.Config) (*refserver.Server, string) {
+	t.Helper()
+	s, err := refserver.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv.URL
+}
