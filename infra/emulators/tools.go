@@ -31,7 +31,7 @@ type Tools struct {
 // FindTools locates what install.sh installed: under $MOSAIC_EMULATORS_DIR, or
 // .mosaic/tools/emulators at the module root.
 func FindTools() (Tools, error) {
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		return Tools{}, err
 	}
@@ -109,9 +109,9 @@ func isExecutable(p string) bool {
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
-// moduleRoot walks up from the working directory (a package directory under
+// ModuleRoot walks up from the working directory (a package directory under
 // go test) to the directory holding go.mod.
-func moduleRoot() (string, error) {
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

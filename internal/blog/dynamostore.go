@@ -48,6 +48,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
 )
 
 // listShards is how many partitions each listing is spread over. Changing it
@@ -354,12 +356,7 @@ func encodePost(p Post) (map[string]types.AttributeValue, error) {
 
 // decodePost reads a post item.
 func decodePost(item map[string]types.AttributeValue) (Post, error) {
-	str := func(name string) string {
-		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-			return v.Value
-		}
-		return ""
-	}
+	str := func(name string) string { return dynamoitem.String(item, name) }
 	p := Post{
 		ID: str(attrID), Slug: str(attrSlug), Title: str(attrTitle), Author: str(attrAuthor),
 		Status: Status(str(attrStatus)),

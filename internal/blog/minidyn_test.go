@@ -1,7 +1,6 @@
 package blog
 
 import (
-	"fmt"
 	"net/http/httptest"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
 // TestDynamoStoreContractOnMinidyn runs the store contract against the
@@ -28,11 +28,7 @@ func TestDynamoStoreContractOnMinidyn(t *testing.T) {
 		Credentials:                     credentials.NewStaticCredentialsProvider("local", "local", ""),
 		DisableValidateResponseChecksum: true,
 	})
-	n := 0
 	storeContract(t, func(t *testing.T) Store {
-		n++
-		table := fmt.Sprintf("posts-%d", n)
-		createPostsTable(t, db, table)
-		return NewDynamoStore(db, table)
+		return NewDynamoStore(db, emutest.CreateTable(t, db, "PostsTable", false))
 	})
 }

@@ -6,36 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
-	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
 func TestDynamoCache(t *testing.T) {
-	emutest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg, err := awsclients.Load(ctx, config.OS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := awsclients.DynamoDB(cfg)
-	table := emutest.Name("classify-cache")
-	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("key"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("key"), KeyType: types.KeyTypeHash}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, table := emutest.Table(t, "ClassifyCacheTable")
 	c := NewDynamoCache(db, table, time.Hour)
 	now := time.Now()
 	c.now = func() time.Time { return now }

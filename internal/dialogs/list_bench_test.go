@@ -17,9 +17,9 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogstest"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
@@ -35,8 +35,7 @@ func BenchmarkListPages(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	db := dialogstest.Client(b)
-	table := dialogstest.Table(b, db, "DialogsTable")
+	db, table := emutest.Table(b, "DialogsTable")
 	start := time.Now()
 	loadDialogs(b, db, table, n)
 	b.Logf("loaded %d dialogs in %s", n, time.Since(start).Round(time.Millisecond))

@@ -66,6 +66,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
 )
 
 // Shards is how many partitions the unfiltered and per-language indexes are spread over.
@@ -191,23 +193,23 @@ func (s *DynamoStore) Append(ctx context.Context, customerID, dialogID string, m
 			mode = modePending
 			continue
 		}
-		state := str(old, attrState)
+		state := dynamoitem.String(old, attrState)
 		switch {
 		case state == stateRevoked:
 			return Dialog{}, ErrRevoked
 		case state == statePending && expired(old, now):
 			mode = modeReplace
 			continue
-		case str(old, attrCustomer) != customerID:
+		case dynamoitem.String(old, attrCustomer) != customerID:
 			return Dialog{}, ErrOtherCustomer
 		case dedup != "" && hasDedup(old, dedup):
 			return decodeDialog(old), nil // this push was applied before
-		case str(old, attrUpdated) > at:
+		case dynamoitem.String(old, attrUpdated) > at:
 			// Another writer's clock is ahead: keep updated_at from going back.
-			if t, err := time.Parse(TimeLayout, str(old, attrUpdated)); err == nil {
+			if t, err := time.Parse(TimeLayout, dynamoitem.String(old, attrUpdated)); err == nil {
 				now = t
 			}
-		case number(old, attrBytes)+MessageSize(m.Text, dedup != "") > MaxDialogBytes:
+		case dynamoitem.Int(old, attrBytes)+MessageSize(m.Text, dedup != "") > MaxDialogBytes:
 			return Dialog{}, ErrFull
 		}
 		if state == stateConsented {
@@ -355,7 +357,7 @@ func (s *DynamoStore) Consent(ctx context.Context, dialogID string, consent bool
 		case item == nil:
 			return ErrNotFound
 		}
-		switch state := str(item, attrState); {
+		switch state := dynamoitem.String(item, attrState); {
 		case state == stateConsented:
 			return nil
 		case state == stateRevoked:
@@ -366,7 +368,7 @@ func (s *DynamoStore) Consent(ctx context.Context, dialogID string, consent bool
 		next := maps.Clone(item)
 		next[attrState] = sv(stateConsented)
 		delete(next, attrExpires)
-		for k, v := range indexKeys(dialogID, str(item, attrCustomer), str(item, attrLanguage)) {
+		for k, v := range indexKeys(dialogID, dynamoitem.String(item, attrCustomer), dynamoitem.String(item, attrLanguage)) {
 			next[k] = sv(v)
 		}
 		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
@@ -406,11 +408,11 @@ func (s *DynamoStore) visible(item map[string]types.AttributeValue, customerID s
 	switch {
 	case item == nil:
 		return ErrNotFound
-	case str(item, attrState) == stateRevoked:
+	case dynamoitem.String(item, attrState) == stateRevoked:
 		return ErrRevoked
-	case str(item, attrState) == statePending && expired(item, s.now()):
+	case dynamoitem.String(item, attrState) == statePending && expired(item, s.now()):
 		return ErrNotFound // TTL deletes only eventually
-	case str(item, attrCustomer) != customerID:
+	case dynamoitem.String(item, attrCustomer) != customerID:
 		return ErrNotFound
 	}
 	return nil
@@ -459,9 +461,9 @@ func (s *DynamoStore) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	for _, k := range keys {
 		item := items[k.id]
 		// The index is eventually consistent: skip what changed since.
-		if item == nil || str(item, attrState) != stateConsented ||
-			q.CustomerID != "" && str(item, attrCustomer) != q.CustomerID ||
-			q.Language != "" && str(item, attrLanguage) != q.Language {
+		if item == nil || dynamoitem.String(item, attrState) != stateConsented ||
+			q.CustomerID != "" && dynamoitem.String(item, attrCustomer) != q.CustomerID ||
+			q.Language != "" && dynamoitem.String(item, attrLanguage) != q.Language {
 			continue
 		}
 		page.Dialogs = append(page.Dialogs, decodeDialog(item))
@@ -536,7 +538,7 @@ func (s *DynamoStore) queryIndex(ctx context.Context, index, attr, partition, af
 			return nil, fmt.Errorf("dialogs: query %s %q: %w", index, partition, err)
 		}
 		for _, it := range out.Items {
-			keys = append(keys, indexKey{id: str(it, attrID), rk: str(it, attrRK)})
+			keys = append(keys, indexKey{id: dynamoitem.String(it, attrID), rk: dynamoitem.String(it, attrRK)})
 		}
 		if len(out.LastEvaluatedKey) == 0 || len(out.Items) == 0 {
 			break
@@ -573,7 +575,7 @@ func (s *DynamoStore) batchGet(ctx context.Context, keys []indexKey) (map[string
 			return nil, fmt.Errorf("dialogs: read a page: %w", err)
 		}
 		for _, it := range out.Responses[s.table] {
-			items[str(it, attrID)] = it
+			items[dynamoitem.String(it, attrID)] = it
 		}
 		pending = out.UnprocessedKeys
 	}
@@ -590,26 +592,11 @@ func nv(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-func str(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func number(item map[string]types.AttributeValue, name string) int64 {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
-}
-
 // expired reports whether a pending dialog is past its expiry (which TTL
 // deletes only eventually).
 func expired(item map[string]types.AttributeValue, now time.Time) bool {
 	_, ok := item[attrExpires]
-	return ok && number(item, attrExpires) < now.Unix()
+	return ok && dynamoitem.Int(item, attrExpires) < now.Unix()
 }
 
 func hasDedup(item map[string]types.AttributeValue, k string) bool {
@@ -620,12 +607,12 @@ func hasDedup(item map[string]types.AttributeValue, k string) bool {
 // decodeDialog turns a dialog item into a Dialog.
 func decodeDialog(item map[string]types.AttributeValue) Dialog {
 	d := Dialog{
-		DialogID:        str(item, attrID),
-		CustomerID:      str(item, attrCustomer),
-		Language:        str(item, attrLanguage),
-		ConsentReceived: str(item, attrState) == stateConsented,
-		CreatedAt:       str(item, attrCreated),
-		UpdatedAt:       str(item, attrUpdated),
+		DialogID:        dynamoitem.String(item, attrID),
+		CustomerID:      dynamoitem.String(item, attrCustomer),
+		Language:        dynamoitem.String(item, attrLanguage),
+		ConsentReceived: dynamoitem.String(item, attrState) == stateConsented,
+		CreatedAt:       dynamoitem.String(item, attrCreated),
+		UpdatedAt:       dynamoitem.String(item, attrUpdated),
 		Messages:        []Message{},
 	}
 	if l, ok := item[attrMessages].(*types.AttributeValueMemberL); ok {
@@ -635,7 +622,7 @@ func decodeDialog(item map[string]types.AttributeValue) Dialog {
 				continue
 			}
 			d.Messages = append(d.Messages, Message{
-				Text: str(m.Value, msgText), Language: str(m.Value, msgLanguage), CreatedAt: str(m.Value, msgCreated),
+				Text: dynamoitem.String(m.Value, msgText), Language: dynamoitem.String(m.Value, msgLanguage), CreatedAt: dynamoitem.String(m.Value, msgCreated),
 			})
 		}
 	}

@@ -26,9 +26,9 @@ import (
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
 func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
-	db := dialogstest.Client(t)
 	dialogstest.StoreContract(t, func(t *testing.T, now func() time.Time) dialogs.Store {
-		s := dialogs.NewDynamoStore(db, dialogstest.Table(t, db, "DialogsTable"), dialogstest.ContractTTL)
+		db, table := emutest.Table(t, "DialogsTable")
+		s := dialogs.NewDynamoStore(db, table, dialogstest.ContractTTL)
 		s.Now = now
 		return s
 	})
@@ -40,12 +40,12 @@ func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
 // revocation returned was accepted.
 func TestRevocationRacingPushesLeavesNothing(t *testing.T) {
 	t.Run("DynamoDB Local", func(t *testing.T) {
-		db := dialogstest.Client(t)
-		raceRevocation(t, db, dialogstest.Table(t, db, "DialogsTable"))
+		db, table := emutest.Table(t, "DialogsTable")
+		raceRevocation(t, db, table)
 	})
 	t.Run("minidyn", func(t *testing.T) {
 		db := dialogstest.MinidynClient(t)
-		raceRevocation(t, db, dialogstest.MinidynTable(t, db, "DialogsTable"))
+		raceRevocation(t, db, emutest.CreateTable(t, db, "DialogsTable", false))
 	})
 }
 
@@ -131,9 +131,9 @@ func raceRevocation(t *testing.T, db *dynamodb.Client, table string) {
 // TestCallsAreBounded counts the DynamoDB calls of each operation.
 func TestCallsAreBounded(t *testing.T) {
 	ctx := context.Background()
-	db := dialogstest.Client(t)
+	db, table := emutest.Table(t, "DialogsTable")
 	counting := dialogstest.NewCounting(db)
-	s := dialogs.NewDynamoStore(counting, dialogstest.Table(t, db, "DialogsTable"), 0)
+	s := dialogs.NewDynamoStore(counting, table, 0)
 	for i := range 60 {
 		id := fmt.Sprintf("d%d", i)
 		if _, err := s.Append(ctx, fmt.Sprintf("c%d", i%3), id, dialogs.Message{Text: "hi", Language: "EN"}, ""); err != nil {
@@ -181,7 +181,7 @@ func TestCallsAreBounded(t *testing.T) {
 func TestDynamoStoreContractOnMinidyn(t *testing.T) {
 	dialogstest.StoreContract(t, func(t *testing.T, now func() time.Time) dialogs.Store {
 		db := dialogstest.MinidynClient(t)
-		s := dialogs.NewDynamoStore(db, dialogstest.MinidynTable(t, db, "DialogsTable"), dialogstest.ContractTTL)
+		s := dialogs.NewDynamoStore(db, emutest.CreateTable(t, db, "DialogsTable", false), dialogstest.ContractTTL)
 		s.Now = now
 		return s
 	})

@@ -72,29 +72,11 @@ func createTable(ctx context.Context, ddb *dynamodb.Client, name string, tb samt
 	case !errors.As(err, &missing):
 		return fmt.Errorf("describe table %s: %w", name, err)
 	}
-	in := &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-		KeySchema:            tb.KeySchema,
-		AttributeDefinitions: tb.Attributes,
-	}
-	if len(tb.GlobalIndex) > 0 {
-		in.GlobalSecondaryIndexes = tb.GlobalIndex
-	}
-	if len(tb.LocalIndex) > 0 {
-		in.LocalSecondaryIndexes = tb.LocalIndex
-	}
-	if _, err := ddb.CreateTable(ctx, in); err != nil {
+	if _, err := ddb.CreateTable(ctx, tb.CreateInput(name)); err != nil {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
-	if withTTL && tb.TTLAttribute != "" {
-		_, err := ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-			TableName: aws.String(name),
-			TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{
-				AttributeName: aws.String(tb.TTLAttribute), Enabled: aws.Bool(true),
-			},
-		})
-		if err != nil {
+	if in := tb.TTLInput(name); withTTL && in != nil {
+		if _, err := ddb.UpdateTimeToLive(ctx, in); err != nil {
 			return fmt.Errorf("enable TTL on %s: %w", name, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -15,6 +16,37 @@ type Table struct {
 	GlobalIndex  []types.GlobalSecondaryIndex
 	LocalIndex   []types.LocalSecondaryIndex
 	TTLAttribute string // "" when TTL is off
+}
+
+// CreateInput is the CreateTable call that makes the table, on-demand, under name.
+func (t Table) CreateInput(name string) *dynamodb.CreateTableInput {
+	in := &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		KeySchema:            t.KeySchema,
+		AttributeDefinitions: t.Attributes,
+	}
+	if len(t.GlobalIndex) > 0 {
+		in.GlobalSecondaryIndexes = t.GlobalIndex
+	}
+	if len(t.LocalIndex) > 0 {
+		in.LocalSecondaryIndexes = t.LocalIndex
+	}
+	return in
+}
+
+// TTLInput is the UpdateTimeToLive call that turns on the table's TTL under
+// name, or nil when the table has none.
+func (t Table) TTLInput(name string) *dynamodb.UpdateTimeToLiveInput {
+	if t.TTLAttribute == "" {
+		return nil
+	}
+	return &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(t.TTLAttribute), Enabled: aws.Bool(true),
+		},
+	}
 }
 
 func parseTable(id string, props map[string]any) (Table, error) {

@@ -185,6 +185,16 @@ func (t *Template) Function(id string) *Function {
 	return nil
 }
 
+// Table returns the table with the given logical id, or nil.
+func (t *Template) Table(id string) *Table {
+	for i := range t.Tables {
+		if t.Tables[i].LogicalID == id {
+			return &t.Tables[i]
+		}
+	}
+	return nil
+}
+
 // Routes returns every HttpApi route of every function.
 func (t *Template) Routes() []Route {
 	var rs []Route

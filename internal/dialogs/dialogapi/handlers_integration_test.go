@@ -32,9 +32,10 @@ type routes struct {
 
 func newRoutes(t *testing.T) routes {
 	t.Helper()
-	db := dialogstest.Client(t)
-	store := dialogs.NewDynamoStore(db, dialogstest.Table(t, db, "DialogsTable"), 0)
-	idem := queue.NewDynamoStore(db, dialogstest.Table(t, db, "DialogsIdempotencyTable"))
+	db, dialogsTable := emutest.Table(t, "DialogsTable")
+	_, idemTable := emutest.Table(t, "DialogsIdempotencyTable")
+	store := dialogs.NewDynamoStore(db, dialogsTable, 0)
+	idem := queue.NewDynamoStore(db, idemTable)
 	codec, err := cursor.NewCodec([]byte(strings.Repeat("k", cursor.MinSecretLen)))
 	if err != nil {
 		t.Fatal(err)
@@ -360,10 +361,11 @@ func TestGetAndDelete(t *testing.T) {
 // TestCallsPerRequestAreBounded counts every DynamoDB call a request makes,
 // the idempotency records included.
 func TestCallsPerRequestAreBounded(t *testing.T) {
-	db := dialogstest.Client(t)
+	db, dialogsTable := emutest.Table(t, "DialogsTable")
+	_, idemTable := emutest.Table(t, "DialogsIdempotencyTable")
 	counting := dialogstest.NewCounting(db)
-	store := dialogs.NewDynamoStore(counting, dialogstest.Table(t, db, "DialogsTable"), 0)
-	idem := queue.NewDynamoStore(counting, dialogstest.Table(t, db, "DialogsIdempotencyTable"))
+	store := dialogs.NewDynamoStore(counting, dialogsTable, 0)
+	idem := queue.NewDynamoStore(counting, idemTable)
 	codec, err := cursor.NewCodec([]byte(strings.Repeat("k", cursor.MinSecretLen)))
 	if err != nil {
 		t.Fatal(err)

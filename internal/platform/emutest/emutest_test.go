@@ -69,3 +69,25 @@ func TestStopLeavesNoProcess(t *testing.T) {
 		t.Error("Start after Stop returned the stopped stack")
 	}
 }
+
+func TestTableIsShapedAsTheTemplate(t *testing.T) {
+	db, name := Table(t, "DialogsTable")
+	ctx := t.Context()
+	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(d.Table.GlobalSecondaryIndexes); got != 4 {
+		t.Errorf("%d global indexes, want DialogsTable's 4", got)
+	}
+	ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := ttl.TimeToLiveDescription; s == nil || s.AttributeName == nil || *s.AttributeName != "expires_at" {
+		t.Errorf("TTL %+v, want on expires_at", s)
+	}
+	if _, other := Table(t, "DialogsTable"); other == name {
+		t.Errorf("two tables named %s", name)
+	}
+}

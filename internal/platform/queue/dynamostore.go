@@ -37,6 +37,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
 )
 
 // Attribute names and states of an idempotency record.
@@ -129,7 +131,7 @@ func (s *DynamoStore) Claim(ctx context.Context, key, fingerprint string, lease 
 		if res != nil {
 			result = res.Value
 		}
-		return replay(key, stringAttr(item, attrState) == stateDone, stringAttr(item, attrFingerprint), fingerprint, result)
+		return replay(key, dynamoitem.String(item, attrState) == stateDone, dynamoitem.String(item, attrFingerprint), fingerprint, result)
 	}
 	return Claim{}, fmt.Errorf("queue: claim %q: the record keeps changing: %w", key, ErrInProgress)
 }
@@ -145,13 +147,6 @@ func (s *DynamoStore) get(ctx context.Context, key string) (map[string]types.Att
 		return nil, fmt.Errorf("queue: read idempotency record %q: %w", key, err)
 	}
 	return out.Item, nil
-}
-
-func stringAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
 }
 
 func expired(item map[string]types.AttributeValue, now time.Time) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/truora/minidyn/server"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
@@ -26,7 +27,7 @@ func TestMemoryStoreContract(t *testing.T) {
 	})
 }
 
-// minidyn starts the in-process DynamoDB emulator with an idempotency table.
+// minidyn starts the in-process DynamoDB emulator with the idempotency table of template.yaml.
 func minidyn(t *testing.T) (*dynamodb.Client, string) {
 	t.Helper()
 	srv := httptest.NewServer(server.NewServer())
@@ -37,17 +38,7 @@ func minidyn(t *testing.T) (*dynamodb.Client, string) {
 		Credentials:                     credentials.NewStaticCredentialsProvider("k", "s", ""),
 		DisableValidateResponseChecksum: true,
 	})
-	const table = "idempotency"
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, table
+	return db, emutest.CreateTable(t, db, "DialogsIdempotencyTable", false)
 }
 
 func TestDynamoStoreContract(t *testing.T) {

@@ -89,7 +89,8 @@ func TestSQSPublisherOnFauxqs(t *testing.T) {
 			t.Errorf("%d SendMessageBatch calls, want at least 4 (10 entries, 256 KiB each)", n)
 		}
 		var bodies []string
-		for _, m := range receiveN(t, c, q, arn, 25, 10*time.Second) {
+		// A generous wait: it ends as soon as all 25 are in, and a loaded machine is slow.
+		for _, m := range receiveN(t, c, q, arn, 25, 30*time.Second) {
 			bodies = append(bodies, m.Body)
 		}
 		var want []string

@@ -8,8 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -26,43 +24,12 @@ func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
 func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
 	t.Parallel()
-	db, table := localIdempotencyTable(t)
+	db, table := emutest.Table(t, "DialogsIdempotencyTable")
 	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
 		s := queue.NewDynamoStore(db, table)
 		s.Now = now
 		return s
 	})
-}
-
-// localIdempotencyTable creates, in DynamoDB Local, a table of the shape
-// DynamoStore documents, TTL included.
-func localIdempotencyTable(t *testing.T) (*dynamodb.Client, string) {
-	t.Helper()
-	emutest.Start(t)
-	ctx := t.Context()
-	cfg, err := awsclients.Load(ctx, func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := awsclients.DynamoDB(cfg)
-	table := emutest.Name("idempotency")
-	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		BillingMode:          dbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dbtypes.KeyTypeHash}},
-	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(table),
-		TimeToLiveSpecification: &dbtypes.TimeToLiveSpecification{AttributeName: aws.String("expires_at"), Enabled: aws.Bool(true)},
-	})
-	if err != nil {
-		t.Fatalf("UpdateTimeToLive: %v", err)
-	}
-	return db, table
 }
 
 // fauxqsClient is the SQS client a function builds, pointed at fauxqs.

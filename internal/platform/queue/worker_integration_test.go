@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/obs"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 )
@@ -23,7 +24,7 @@ import (
 func TestWorkerRoundTripOnEmulators(t *testing.T) {
 	t.Parallel()
 	c := fauxqsClient(t)
-	db, table := localIdempotencyTable(t)
+	db, table := emutest.Table(t, "DialogsIdempotencyTable")
 	dlq, dlqARN := newQueue(t, c, nil)
 	q, arn := newQueue(t, c, map[string]string{
 		"VisibilityTimeout": "1",

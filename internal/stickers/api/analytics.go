@@ -91,19 +91,10 @@ func (s *Service) Analytics(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 		return apigw.JSON(200, a)
 	}
-	usages, err := s.feedback.Queries(ctx)
+	usages, err := s.queriesByUsage(ctx)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	slices.SortFunc(usages, func(a, b feedback.Usage) int {
-		if a.Usage != b.Usage {
-			if a.Usage > b.Usage {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Query, b.Query)
-	})
 	if format == "csv" {
 		page, err := s.analyticsOf(ctx, usages)
 		if err != nil {
@@ -135,6 +126,24 @@ func (s *Service) Analytics(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 	}
 	return apigw.JSON(200, page)
+}
+
+// queriesByUsage returns every query, most used first (ties by query).
+func (s *Service) queriesByUsage(ctx context.Context) ([]feedback.Usage, error) {
+	usages, err := s.feedback.Queries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(usages, func(a, b feedback.Usage) int {
+		if a.Usage != b.Usage {
+			if a.Usage > b.Usage {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Query, b.Query)
+	})
+	return usages, nil
 }
 
 // analyticsOf reads the feedback of each query, a few at a time.
@@ -180,7 +189,7 @@ func (s *Service) queryAnalytics(ctx context.Context, key, asked string) (QueryA
 func scored(counts []feedback.Counts) []StickerFeedback {
 	out := make([]StickerFeedback, 0, len(counts))
 	for _, c := range counts {
-		out = append(out, StickerFeedback{Sticker: c.Sticker, Positives: c.Positives, Negatives: c.Negatives, Score: math.Round(feedback.Score(c)*1e4) / 1e4})
+		out = append(out, StickerFeedback{Sticker: c.Sticker, Positives: c.Positives, Negatives: c.Negatives, Score: roundedScore(c)})
 	}
 	slices.SortFunc(out, func(a, b StickerFeedback) int {
 		if a.Score != b.Score {
@@ -193,6 +202,9 @@ func scored(counts []feedback.Counts) []StickerFeedback {
 	})
 	return out
 }
+
+// roundedScore is a sticker's smoothed score to four decimals.
+func roundedScore(c feedback.Counts) float64 { return math.Round(feedback.Score(c)*1e4) / 1e4 }
 
 // csvResponse writes one row per (query, sticker), and one row with an empty
 // sticker for a query without feedback.

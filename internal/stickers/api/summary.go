@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,19 +73,10 @@ func (s *Service) Summary(ctx context.Context, req events.APIGatewayV2HTTPReques
 		date := d.Format(time.DateOnly)
 		out.Days = append(out.Days, DaySearches{Date: date, Searches: perDay[date]})
 	}
-	usages, err := s.feedback.Queries(ctx)
+	usages, err := s.queriesByUsage(ctx)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	slices.SortFunc(usages, func(a, b feedback.Usage) int {
-		if a.Usage != b.Usage {
-			if a.Usage > b.Usage {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Query, b.Query)
-	})
 	all, err := s.analyticsOf(ctx, usages)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -121,7 +111,7 @@ func (s *Service) topStickers(ctx context.Context, all []QueryAnalytics) ([]Stic
 		st, _ := ix.Sticker(id)
 		st.ID = id
 		out = append(out, StickerSummary{Sticker: id, Title: st.Title, ImageURL: s.images.URL(st), Positives: c.Positives,
-			Negatives: c.Negatives, Score: math.Round(feedback.Score(*c)*1e4) / 1e4})
+			Negatives: c.Negatives, Score: roundedScore(*c)})
 	}
 	slices.SortFunc(out, func(a, b StickerSummary) int {
 		if a.Score != b.Score {

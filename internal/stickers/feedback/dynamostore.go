@@ -36,6 +36,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
 )
 
 const (
@@ -129,21 +131,6 @@ func pkEquals(table, pk string) *dynamodb.QueryInput {
 	}
 }
 
-func getN(item map[string]types.AttributeValue, name string) int64 {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
-}
-
-func getS(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
 // Feedback implements Store.
 func (s *DynamoStore) Feedback(ctx context.Context, query string) ([]Counts, error) {
 	items, err := s.queryAll(ctx, pkEquals(s.table, "Q#"+query))
@@ -152,7 +139,8 @@ func (s *DynamoStore) Feedback(ctx context.Context, query string) ([]Counts, err
 	}
 	out := make([]Counts, 0, len(items))
 	for _, it := range items {
-		out = append(out, Counts{Sticker: getS(it, "sk"), Positives: getN(it, "positives"), Negatives: getN(it, "negatives")})
+		out = append(out, Counts{Sticker: dynamoitem.String(it, "sk"),
+			Positives: dynamoitem.Int(it, "positives"), Negatives: dynamoitem.Int(it, "negatives")})
 	}
 	return out, nil
 }
@@ -252,8 +240,8 @@ func (s *DynamoStore) Allow(ctx context.Context, client string, n, limit int, wi
 }
 
 func usageOf(it map[string]types.AttributeValue) Usage {
-	t, _ := time.Parse(time.RFC3339, getS(it, "last_used_at"))
-	return Usage{Query: getS(it, "sk"), Display: getS(it, "display"), Usage: getN(it, "usage"), LastUsedAt: t}
+	t, _ := time.Parse(time.RFC3339, dynamoitem.String(it, "last_used_at"))
+	return Usage{Query: dynamoitem.String(it, "sk"), Display: dynamoitem.String(it, "display"), Usage: dynamoitem.Int(it, "usage"), LastUsedAt: t}
 }
 
 // Usage implements Store.
@@ -298,7 +286,7 @@ func (s *DynamoStore) SearchesPerDay(ctx context.Context, from, to time.Time) (m
 			return nil, fmt.Errorf("searches per day: %w", err)
 		}
 		for _, it := range items {
-			out[getS(it, "sk")] += getN(it, "searches")
+			out[dynamoitem.String(it, "sk")] += dynamoitem.Int(it, "searches")
 		}
 	}
 	return out, nil

@@ -19,12 +19,13 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
 )
 
 // Day is one country-day that has data.
@@ -59,7 +60,7 @@ func (c *Catalog) Bump(ctx context.Context, date, country, slug string) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("bump %s %s: %w", date, slug, err)
 	}
-	return numAttr(out.Attributes, "gen"), nil
+	return dynamoitem.Int(out.Attributes, "gen"), nil
 }
 
 // Days returns every country-day with data in [from, to], in date order.
@@ -95,7 +96,7 @@ func (c *Catalog) Gen(ctx context.Context, date, slug string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read generation of %s %s: %w", date, slug, err)
 	}
-	return numAttr(out.Item, "gen"), nil
+	return dynamoitem.Int(out.Item, "gen"), nil
 }
 
 // AddCountries records country names the reference server listed.
@@ -138,31 +139,17 @@ func (c *Catalog) Countries(ctx context.Context) (map[string]string, error) {
 			return nil, fmt.Errorf("read countries: %w", err)
 		}
 		for _, it := range page.Items {
-			out[strAttr(it, "sk")] = strAttr(it, "slug")
+			out[dynamoitem.String(it, "sk")] = dynamoitem.String(it, "slug")
 		}
 	}
 	return out, nil
 }
 
 func day(it map[string]types.AttributeValue) Day {
-	d := Day{Date: strAttr(it, "date"), Country: strAttr(it, "country"), Slug: strAttr(it, "slug"), Gen: numAttr(it, "gen")}
+	d := Day{Date: dynamoitem.String(it, "date"), Country: dynamoitem.String(it, "country"),
+		Slug: dynamoitem.String(it, "slug"), Gen: dynamoitem.Int(it, "gen")}
 	if d.Date == "" { // derive from the key if an older item lacks it
-		d.Date, _, _ = strings.Cut(strAttr(it, "sk"), "#")
+		d.Date, _, _ = strings.Cut(dynamoitem.String(it, "sk"), "#")
 	}
 	return d
-}
-
-func strAttr(it map[string]types.AttributeValue, k string) string {
-	if v, ok := it[k].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func numAttr(it map[string]types.AttributeValue, k string) int64 {
-	if v, ok := it[k].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
 }

@@ -24,7 +24,6 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
 	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
 	"github.com/mosaic-platform/mosaic/internal/transit/objects"
-	"github.com/mosaic-platform/mosaic/internal/transit/records"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
 	"github.com/mosaic-platform/mosaic/internal/transit/transittest"
@@ -102,47 +101,6 @@ func (f fixture) keys(t *testing.T) []string {
 	return keys
 }
 
-// recompute derives statistics from stored bytes with encoding/json.
-func recompute(t *testing.T, b []byte) records.Stats {
-	t.Helper()
-	var recs []struct {
-		Departure  string `json:"departure-time"`
-		Passengers int64  `json:"passengers"`
-		Delay      string `json:"delay"`
-		Accident   bool   `json:"accident"`
-	}
-	if err := json.Unmarshal(b, &recs); err != nil {
-		t.Fatal(err)
-	}
-	var s records.Stats
-	for i, r := range recs {
-		dep, err := time.Parse("2006-01-02T15:04:05", r.Departure)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 || dep.Before(s.MinDeparture) {
-			s.MinDeparture = dep
-		}
-		if i == 0 || dep.After(s.MaxDeparture) {
-			s.MaxDeparture = dep
-		}
-		var secs int64
-		if r.Delay != "P0D" {
-			if secs, err = strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(r.Delay, "PT"), "S"), 10, 64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s.Records++
-		s.Passengers += r.Passengers
-		s.DelayMicros += secs * 1e6
-		s.DelayCount++
-		if r.Accident {
-			s.Accidents++
-		}
-	}
-	return s
-}
-
 func TestIngestStoresFileAndStatistics(t *testing.T) {
 	t.Parallel()
 	f := setup(t, refserver.DefaultConfig())
@@ -170,7 +128,7 @@ func TestIngestStoresFileAndStatistics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := stored.Stats, recompute(t, body); got != want {
+			if got, want := stored.Stats, transittest.Recompute(t, body); got != want {
 				t.Errorf("%s: metadata %+v, recomputed %+v", res.Key, got, want)
 			}
 			if stored.Country != c.Country || stored.City != c.Name || stored.CityID != id || stored.Date != date {
@@ -215,7 +173,7 @@ func TestIngestLargeCityUsesMultipart(t *testing.T) {
 	}
 	body, meta := f.get(t, res.Key)
 	stored, err := objects.ParseMetadata(meta)
-	if err != nil || stored.Stats.Records != 170_000 || stored.Stats != recompute(t, body) {
+	if err != nil || stored.Stats.Records != 170_000 || stored.Stats != transittest.Recompute(t, body) {
 		t.Fatalf("large city: %+v %v", stored.Stats, err)
 	}
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
 )
 
 // taskTTL is how long a task stays readable.
@@ -84,18 +86,20 @@ func (s *DynamoStore) Get(ctx context.Context, id string) (Task, []City, error) 
 			return Task{}, nil, fmt.Errorf("read task %s: %w", id, err)
 		}
 		for _, it := range page.Items {
-			if sk := getS(it, "sk"); sk == "TASK" {
+			if sk := dynamoitem.String(it, "sk"); sk == "TASK" {
 				found = true
-				t = Task{ID: id, Date: getS(it, "date"), CitiesTotal: -1, FanOutError: getS(it, "fan_out_error")}
-				t.CreatedAt, _ = time.Parse(time.RFC3339Nano, getS(it, "created_at"))
+				t = Task{ID: id, Date: dynamoitem.String(it, "date"), CitiesTotal: -1,
+					FanOutError: dynamoitem.String(it, "fan_out_error")}
+				t.CreatedAt, _ = time.Parse(time.RFC3339Nano, dynamoitem.String(it, "created_at"))
 				if _, ok := it["cities_total"]; ok {
-					t.CitiesTotal = int(getN(it, "cities_total"))
+					t.CitiesTotal = int(dynamoitem.Int(it, "cities_total"))
 				}
 			} else if strings.HasPrefix(sk, "CITY#") {
 				cities = append(cities, City{
-					City: int(getN(it, "city")), Name: getS(it, "name"), Country: getS(it, "country"),
-					Status: getS(it, "status"), Error: getS(it, "error"), Attempts: int(getN(it, "attempts")),
-					Unchanged: getS(it, "unchanged") == "true",
+					City: int(dynamoitem.Int(it, "city")), Name: dynamoitem.String(it, "name"),
+					Country: dynamoitem.String(it, "country"), Status: dynamoitem.String(it, "status"),
+					Error: dynamoitem.String(it, "error"), Attempts: int(dynamoitem.Int(it, "attempts")),
+					Unchanged: dynamoitem.String(it, "unchanged") == "true",
 				})
 			}
 		}
@@ -160,19 +164,4 @@ func (s *DynamoStore) RecordCity(ctx context.Context, id string, c City) error {
 		return fmt.Errorf("record city %d of task %s: %w", c.City, id, err)
 	}
 	return nil
-}
-
-func getS(it map[string]types.AttributeValue, k string) string {
-	if v, ok := it[k].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func getN(it map[string]types.AttributeValue, k string) int64 {
-	if v, ok := it[k].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
 }

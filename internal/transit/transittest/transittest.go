@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mosaic-platform/mosaic/infra/refserver"
@@ -28,7 +27,7 @@ type Env struct {
 	Bucket string
 }
 
-// Start creates a fresh table (pk/sk strings, as TransitTable) and bucket on the emulator stack.
+// Start creates a fresh TransitTable (as template.yaml declares it) and bucket on the emulator stack.
 func Start(t testing.TB) Env {
 	t.Helper()
 	emutest.Start(t)
@@ -38,29 +37,11 @@ func Start(t testing.TB) Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := Env{Ctx: ctx, DB: awsclients.DynamoDB(cfg), S3: awsclients.S3(cfg),
-		Table: emutest.Name("transit"), Bucket: emutest.Name("transit")}
+	e := Env{Ctx: ctx, S3: awsclients.S3(cfg), Bucket: emutest.Name("transit")}
 	if _, err := e.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.Bucket)}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
-	_, err = e.DB.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(e.Table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	if err := dynamodb.NewTableExistsWaiter(e.DB).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(e.Table)}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	e.DB, e.Table = emutest.Table(t, "TransitTable")
 	return e
 }
 

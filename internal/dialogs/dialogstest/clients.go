@@ -1,97 +1,22 @@
 // Package dialogstest holds what the Dialogs service's tests share: a
-// DialogsTable created in DynamoDB Local from template.yaml's own
-// definition, a DynamoDB client that counts its calls, and the contract
+// DynamoDB client that counts its calls, a minidyn client, and the contract
 // every dialogs.Store passes.
 package dialogstest
 
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
-	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
-
-// templatePath is template.yaml, found from this file so any test package can use it.
-func templatePath() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "template.yaml")
-}
-
-// Client returns a DynamoDB client on the emulator stack (DynamoDB Local).
-func Client(t testing.TB) *dynamodb.Client {
-	t.Helper()
-	emutest.Start(t)
-	cfg, err := awsclients.Load(context.Background(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return awsclients.DynamoDB(cfg)
-}
-
-// Table creates a fresh table in DynamoDB Local shaped as template.yaml's
-// logicalID (keys, indexes, TTL) and returns its name.
-func Table(t testing.TB, db *dynamodb.Client, logicalID string) string {
-	t.Helper()
-	return createTable(t, db, logicalID, true)
-}
-
-// MinidynTable is Table for minidyn, which has no TTL (make run sweeps expired items itself).
-func MinidynTable(t testing.TB, db *dynamodb.Client, logicalID string) string {
-	t.Helper()
-	return createTable(t, db, logicalID, false)
-}
-
-func createTable(t testing.TB, db *dynamodb.Client, logicalID string, withTTL bool) string {
-	t.Helper()
-	tpl, err := samtemplate.Load(templatePath())
-	if err != nil {
-		t.Fatalf("read template.yaml: %v", err)
-	}
-	for _, tb := range tpl.Tables {
-		if tb.LogicalID != logicalID {
-			continue
-		}
-		name := emutest.Name(logicalID)
-		in := &dynamodb.CreateTableInput{
-			TableName:            aws.String(name),
-			BillingMode:          types.BillingModePayPerRequest,
-			KeySchema:            tb.KeySchema,
-			AttributeDefinitions: tb.Attributes,
-		}
-		if len(tb.GlobalIndex) > 0 {
-			in.GlobalSecondaryIndexes = tb.GlobalIndex
-		}
-		ctx := context.Background()
-		if _, err := db.CreateTable(ctx, in); err != nil {
-			t.Fatalf("CreateTable %s: %v", logicalID, err)
-		}
-		if withTTL && tb.TTLAttribute != "" {
-			_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-				TableName:               aws.String(name),
-				TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(tb.TTLAttribute), Enabled: aws.Bool(true)},
-			})
-			if err != nil {
-				t.Fatalf("UpdateTimeToLive %s: %v", logicalID, err)
-			}
-		}
-		return name
-	}
-	t.Fatalf("template.yaml has no table %s", logicalID)
-	return ""
-}
 
 // Counting is a DynamoDB client that counts its calls per operation.
 type Counting struct {
