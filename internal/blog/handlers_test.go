@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,36 +16,13 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/cursor"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
-	"github.com/mosaic-platform/mosaic/internal/platform/queue"
+	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
-
-// fakeQueue records what is published, or fails when fail is set.
-type fakeQueue struct {
-	mu   sync.Mutex
-	sent []ModerationRequest
-	fail error
-}
-
-func (q *fakeQueue) Publish(_ context.Context, body any, _ ...queue.PublishOption) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.fail != nil {
-		return q.fail
-	}
-	q.sent = append(q.sent, body.(ModerationRequest))
-	return nil
-}
-
-func (q *fakeQueue) messages() []ModerationRequest {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]ModerationRequest(nil), q.sent...)
-}
 
 type fixture struct {
 	posts *Posts
 	store *MemoryStore
-	queue *fakeQueue
+	queue *queuetest.Publisher
 	clock time.Time
 }
 
@@ -60,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: NewMemoryStore(), queue: &fakeQueue{}, clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	f := &fixture{store: NewMemoryStore(), queue: &queuetest.Publisher{}, clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	n := 0
 	f.posts = &Posts{
 		Store: f.store, Queue: f.queue, Cursors: codec, Tokens: tokens,
@@ -138,7 +114,7 @@ func TestCreatePost(t *testing.T) {
 	if resp.Headers["Location"] != "/posts/"+id {
 		t.Errorf("Location = %q", resp.Headers["Location"])
 	}
-	if got := f.queue.messages(); len(got) != 1 || got[0] != (ModerationRequest{ID: id, Version: 1}) {
+	if got := queuetest.Bodies[ModerationRequest](f.queue); len(got) != 1 || got[0] != (ModerationRequest{ID: id, Version: 1}) {
 		t.Errorf("queued %+v", got)
 	}
 	if p, err := f.store.Get(context.Background(), id); err != nil || p.Status != Pending {
@@ -180,7 +156,7 @@ func TestCreatePostRejectsBadInput(t *testing.T) {
 			if tc.field != "" && !strings.Contains(resp.Body, `"field":"`+tc.field+`"`) {
 				t.Errorf("problem does not name %s: %v", tc.field, body)
 			}
-			if len(f.queue.messages()) != 0 || len(f.store.posts) != 0 {
+			if len(queuetest.Bodies[ModerationRequest](f.queue)) != 0 || len(f.store.posts) != 0 {
 				t.Error("a refused post was stored or queued")
 			}
 		})
@@ -189,7 +165,7 @@ func TestCreatePostRejectsBadInput(t *testing.T) {
 
 func TestCreatePostWhenTheQueueFailsStoresNothing(t *testing.T) {
 	f := newFixture(t)
-	f.queue.fail = errors.New("queue down")
+	f.queue.Fail(errors.New("queue down"))
 	status, _, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer", `{"title":"t","paragraphs":["p"]}`, ""))
 	if status != 503 || resp.Headers["Retry-After"] == "" {
 		t.Fatalf("status %d %v: %s", status, resp.Headers, resp.Body)
@@ -314,7 +290,7 @@ func TestUpdatePost(t *testing.T) {
 		body["blogpost_slug"] != v.Slug || body["author"] != "ann" {
 		t.Fatalf("PUT = %d %s", status, resp.Body)
 	}
-	if got := f.queue.messages(); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 2}) {
+	if got := queuetest.Bodies[ModerationRequest](f.queue); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 2}) {
 		t.Errorf("queued %+v", got)
 	}
 	for _, tc := range []struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,8 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
-	"github.com/mosaic-platform/mosaic/internal/platform/queue"
+	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
-
-type fakePublisher struct {
-	mu   sync.Mutex
-	sent []any
-	err  error
-}
-
-func (f *fakePublisher) Publish(_ context.Context, body any, _ ...queue.PublishOption) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err != nil {
-		return f.err
-	}
-	f.sent = append(f.sent, body)
-	return nil
-}
 
 func request(method, route, role, query string, path map[string]string) events.APIGatewayV2HTTPRequest {
 	req := events.APIGatewayV2HTTPRequest{RouteKey: method + " " + route, RawQueryString: query, PathParameters: path}
@@ -58,7 +41,7 @@ func TestCreate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			store, pub := NewMemStore(), &fakePublisher{}
+			store, pub := NewMemStore(), &queuetest.Publisher{}
 			r := Routes{Store: store, FanOut: pub, Now: now}
 			resp, _ := apigw.Handle(r.Create)(context.Background(), request("POST", "/process-request", tc.role, tc.query, nil))
 			if resp.StatusCode != tc.status {
@@ -66,7 +49,7 @@ func TestCreate(t *testing.T) {
 			}
 			openapitest.ValidateResponse(t, "POST", "/process-request", resp)
 			if tc.status != 202 {
-				if len(pub.sent) != 0 {
+				if len(pub.Messages()) != 0 {
 					t.Fatal("a refused request queued a task")
 				}
 				return
@@ -75,7 +58,7 @@ func TestCreate(t *testing.T) {
 			if err := json.Unmarshal([]byte(resp.Body), &a); err != nil || a.Status != "queued" || a.TaskID == "" {
 				t.Fatalf("body %s", resp.Body)
 			}
-			if m := pub.sent[0].(FanOutMessage); m.TaskID != a.TaskID || m.Date != a.Date {
+			if m := pub.Messages()[0].Body.(FanOutMessage); m.TaskID != a.TaskID || m.Date != a.Date {
 				t.Fatalf("queued %+v for %+v", m, a)
 			}
 			task, _, err := store.Get(context.Background(), a.TaskID)
@@ -87,7 +70,7 @@ func TestCreate(t *testing.T) {
 }
 
 func TestCreateFailsWhenQueueIsDown(t *testing.T) {
-	r := Routes{Store: NewMemStore(), FanOut: &fakePublisher{err: errors.New("queue down")}, Now: now}
+	r := Routes{Store: NewMemStore(), FanOut: failing(errors.New("queue down")), Now: now}
 	if _, err := r.Create(context.Background(), request("POST", "/process-request", "writer", "date=2024-05-01", nil)); err == nil {
 		t.Fatal("accepted a task it could not queue")
 	}
@@ -146,4 +129,10 @@ func TestNewReportStatuses(t *testing.T) {
 			t.Errorf("%+v %+v: %s, want %s", tc.task, tc.cities, got, tc.want)
 		}
 	}
+}
+
+func failing(err error) *queuetest.Publisher {
+	p := &queuetest.Publisher{}
+	p.Fail(err)
+	return p
 }

@@ -1,5 +1,6 @@
-// Package queuetest holds the contract every queue.Store passes, so that the
-// in-memory store, DynamoDB Local and DynamoDB itself are held to one behaviour.
+// Package queuetest helps test code that uses package queue: the contract every
+// queue.Store passes (so that the in-memory store, DynamoDB Local and DynamoDB
+// itself are held to one behaviour) and a recording Publisher.
 //
 //	queuetest.StoreContract(t, func(t *testing.T, now func() time.Time) queue.Store {
 //		s := queue.NewDynamoStore(db, table)
