@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/language"
 )
 
 // Limits of what a dialog accepts.
@@ -42,6 +44,7 @@ var (
 	ErrRevoked       = errors.New("dialogs: consent was revoked and the dialog erased")
 	ErrOtherCustomer = errors.New("dialogs: the dialog belongs to another customer")
 	ErrFull          = errors.New("dialogs: the dialog is full")
+	ErrContended     = errors.New("dialogs: the dialog kept changing under concurrent writes")
 )
 
 // Dialog is a conversation of one customer, as the API returns it.
@@ -115,7 +118,8 @@ func ValidID(s string) bool {
 const IDRule = "must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'"
 
 // NormalizeLanguage returns the upper-case form of a two-letter ISO 639-1
-// code given in any case, and whether s is one.
+// code given in any case, and whether s is one: a code the language registry
+// knows (ISO 639-1, withdrawn codes such as IW included), not any two letters.
 func NormalizeLanguage(s string) (string, bool) {
 	if len(s) != 2 {
 		return "", false
@@ -125,6 +129,9 @@ func NormalizeLanguage(s string) (string, bool) {
 		if c < 'a' || c > 'z' {
 			return "", false
 		}
+	}
+	if _, err := language.ParseBase(strings.ToLower(s)); err != nil {
+		return "", false
 	}
 	return strings.ToUpper(s), true
 }

@@ -44,6 +44,10 @@ func TestNormalizeLanguage(t *testing.T) {
 		{"@[", "", false}, // neighbours of A..Z
 		{"`{", "", false}, // neighbours of a..z
 		{"éa", "", false},
+		{"zz", "", false}, // two letters, but no language
+		{"XX", "", false},
+		{"yo", "YO", true}, // Yoruba
+		{"Iw", "IW", true}, // withdrawn (now HE), still an ISO 639-1 code clients send
 	} {
 		got, ok := NormalizeLanguage(tc.in)
 		if got != tc.want || ok != tc.ok {

@@ -57,6 +57,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,7 +181,10 @@ func (s *DynamoStore) Append(ctx context.Context, customerID, dialogID string, m
 		dedup = base64.RawURLEncoding.EncodeToString(sum[:12])
 	}
 	mode := modePending
-	for range maxAppendTrials {
+	for trial := range maxAppendTrials {
+		if err := backOff(ctx, trial); err != nil {
+			return Dialog{}, err
+		}
 		at := FormatTime(now)
 		item, old, err := s.tryAppend(ctx, mode, customerID, dialogID, m, dedup, at, now)
 		if err != nil {
@@ -218,7 +222,23 @@ func (s *DynamoStore) Append(ctx context.Context, customerID, dialogID string, m
 			mode = modePending
 		}
 	}
-	return Dialog{}, fmt.Errorf("dialogs: append to %q: the dialog kept changing for %d attempts", dialogID, maxAppendTrials)
+	return Dialog{}, fmt.Errorf("append to %q, %d attempts: %w", dialogID, maxAppendTrials, ErrContended)
+}
+
+// backOff waits before a retried conditional write, a random time up to a
+// bound that doubles each trial (full jitter), so that writers racing on one
+// dialog stop colliding in lockstep.
+func backOff(ctx context.Context, trial int) error {
+	if trial == 0 {
+		return nil
+	}
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(trial, 7)))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // tryAppend makes one conditional write; on a failed condition it returns the
@@ -349,7 +369,10 @@ func (s *DynamoStore) Consent(ctx context.Context, dialogID string, consent bool
 	// one UpdateItem: minidyn (make run) loses index entries that an
 	// UpdateItem adds. The put replaces the item whole, which also drops
 	// expires_at; a push or a revocation in between fails the condition.
-	for range maxAppendTrials {
+	for trial := range maxAppendTrials {
+		if err := backOff(ctx, trial); err != nil {
+			return err
+		}
 		item, err := s.get(ctx, dialogID)
 		switch {
 		case err != nil:
@@ -388,7 +411,7 @@ func (s *DynamoStore) Consent(ctx context.Context, dialogID string, consent bool
 			return nil
 		}
 	}
-	return fmt.Errorf("dialogs: consent to %q: the dialog kept changing for %d attempts", dialogID, maxAppendTrials)
+	return fmt.Errorf("consent to %q, %d attempts: %w", dialogID, maxAppendTrials, ErrContended)
 }
 
 // Get returns a dialog; see Store.
@@ -558,7 +581,9 @@ func (s *DynamoStore) batchGet(ctx context.Context, keys []indexKey) (map[string
 	for i, k := range keys {
 		req[i] = key(k.id)
 	}
-	pending := map[string]types.KeysAndAttributes{s.table: {Keys: req}}
+	// Consistent: the index may still list a dialog revoked a moment ago, and
+	// only a strongly consistent read is sure to see its tombstone instead.
+	pending := map[string]types.KeysAndAttributes{s.table: {Keys: req, ConsistentRead: aws.Bool(true)}}
 	for trial := 0; len(pending) > 0; trial++ {
 		if trial == maxBatchTrials {
 			return nil, fmt.Errorf("dialogs: read a page: %d keys still unprocessed after %d attempts", len(pending[s.table].Keys), trial)

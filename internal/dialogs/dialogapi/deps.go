@@ -7,6 +7,7 @@ package dialogapi
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -58,6 +59,8 @@ func storeError(err error, dialogID string) error {
 		return apigw.Gone(fmt.Sprintf("consent for dialog %q was revoked: its data was erased and no more is accepted", dialogID))
 	case errors.Is(err, dialogs.ErrOtherCustomer):
 		return apigw.Conflict(fmt.Sprintf("dialog %q belongs to another customer", dialogID))
+	case errors.Is(err, dialogs.ErrContended):
+		return apigw.ServiceUnavailable(fmt.Sprintf("dialog %q is being changed by many writers at once; retry (with the same Idempotency-Key)", dialogID), time.Second)
 	case errors.Is(err, dialogs.ErrFull):
 		return apigw.Conflict(fmt.Sprintf("dialog %q is full: its messages take %d bytes, counting 64 per message, the most a dialog holds; start a new dialog", dialogID, dialogs.MaxDialogBytes))
 	}

@@ -3,6 +3,7 @@ package dialogapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -142,5 +143,26 @@ func TestConstructorsNameMissingConfiguration(t *testing.T) {
 	bad := config.Map(map[string]string{"DIALOGS_TABLE": "d", "IDEMPOTENCY_TABLE": "i", "DIALOG_TTL": "soon"})
 	if _, err := NewPush(ctx, function.Deps{Env: bad}); err == nil || !strings.Contains(err.Error(), "DIALOG_TTL") {
 		t.Errorf("a bad DIALOG_TTL: %v", err)
+	}
+}
+
+func TestStoreErrorStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+	}{
+		{dialogs.ErrNotFound, 404},
+		{dialogs.ErrRevoked, 410},
+		{dialogs.ErrOtherCustomer, 409},
+		{dialogs.ErrFull, 409},
+		{fmt.Errorf("append to %q: %w", "d", dialogs.ErrContended), 503},
+	} {
+		var p *apigw.Problem
+		if !errors.As(storeError(tc.err, "d"), &p) || p.Status != tc.status {
+			t.Errorf("storeError(%v) = %v, want a %d problem", tc.err, p, tc.status)
+		}
+		if tc.status == 503 && p.RetryAfter <= 0 {
+			t.Errorf("503 without Retry-After")
+		}
 	}
 }
