@@ -14,6 +14,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
+// Lambda's limits on a synchronous invocation's event and response (6 MiB,
+// and 100 bytes more for a response): past them AWS fails the invocation, so
+// the local runtime does too rather than hide what only breaks once deployed.
+const (
+	MaxEvent    = 6 << 20
+	MaxResponse = 6<<20 + 100
+)
+
 // DefaultConcurrency is how many environments a function gets locally when
 // the template reserves no concurrency for it.
 const DefaultConcurrency = 8
@@ -54,6 +62,9 @@ func (f *Function) Timeout() time.Duration { return f.timeout }
 // Invoke runs the handler on payload and returns its output. It waits at most
 // one timeout for a free environment: a busy one frees up within that, or is stuck.
 func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if len(payload) > MaxEvent {
+		return nil, fmt.Errorf("%s: the event is %d bytes, over Lambda's %d-byte limit", f.name, len(payload), MaxEvent)
+	}
 	env, err := f.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -89,6 +100,9 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	case res := <-done:
 		if res.err == nil && ctx.Err() != nil {
 			res.err = fmt.Errorf("task timed out after %s", f.timeout)
+		}
+		if res.err == nil && len(res.out) > MaxResponse {
+			res.err = fmt.Errorf("%s: the response is %d bytes, over Lambda's %d-byte limit", f.name, len(res.out), MaxResponse)
 		}
 		return res.out, res.err
 	case <-ctx.Done():

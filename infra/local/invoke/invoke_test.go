@@ -1,6 +1,7 @@
 package invoke
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -99,5 +100,21 @@ func TestTimeoutPanicAndContext(t *testing.T) {
 				t.Fatalf("err = %v, want one mentioning %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestPayloadLimits(t *testing.T) {
+	fn := Single("Big", time.Second, lambda.NewHandler(func(_ context.Context, n int) (string, error) {
+		return strings.Repeat("x", n), nil
+	}))
+	if _, err := fn.Invoke(context.Background(), []byte(fmt.Sprint(MaxResponse-2))); err != nil {
+		t.Errorf("a response under 6 MB failed: %v", err)
+	}
+	if _, err := fn.Invoke(context.Background(), []byte(fmt.Sprint(MaxResponse))); err == nil || !strings.Contains(err.Error(), "over Lambda's") {
+		t.Errorf("a response over 6 MB: %v, want Lambda's limit", err)
+	}
+	big := append(append([]byte(`"`), bytes.Repeat([]byte("x"), MaxEvent)...), '"')
+	if _, err := fn.Invoke(context.Background(), big); err == nil || !strings.Contains(err.Error(), "event is") {
+		t.Errorf("an event over 6 MB: %v, want Lambda's limit", err)
 	}
 }
