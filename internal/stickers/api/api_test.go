@@ -34,7 +34,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	f := &fixture{fb: feedback.NewMemStore(), cat: catalog.NewMemStore(), clock: &now}
-	cfg := Config{Table: "t", CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackMaxIDs: 500, SearchPageLimit: 10}
+	cfg := Config{Table: "t", CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10}
 	f.svc, err = NewService(cfg, f.cat, f.fb, codec, func() time.Time { return *f.clock }, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +212,26 @@ func TestFeedbackRateLimit(t *testing.T) {
 	}
 	*f.clock = f.clock.Add(time.Minute)
 	if resp := postFeedback(t, f, "c", body); resp.StatusCode != 200 {
+		t.Fatalf("next minute: %d", resp.StatusCode)
+	}
+}
+
+// TestFeedbackRateLimitPerAddress: a sender that rotates X-Client-Id gets a
+// fresh per-client allowance each time, but not past its address's limit.
+func TestFeedbackRateLimitPerAddress(t *testing.T) {
+	f := newFixture(t) // 20 votes a minute per client, 40 per address
+	ids := make([]string, 0, 15)
+	for _, s := range f.svc.emoji[:15] {
+		ids = append(ids, `"`+s.ID+`"`)
+	}
+	body := `{"feedback":[{"query":"q","positive":[` + strings.Join(ids, ",") + `]}]}`
+	for i, want := range []int{200, 200, 429} { // 15 + 15 votes fit in 40, 45 do not
+		if resp := postFeedback(t, f, fmt.Sprint("rotated-", i), body); resp.StatusCode != want {
+			t.Fatalf("request %d with a new client id: %d, want %d (%s)", i, resp.StatusCode, want, resp.Body)
+		}
+	}
+	*f.clock = f.clock.Add(time.Minute)
+	if resp := postFeedback(t, f, "rotated-3", body); resp.StatusCode != 200 {
 		t.Fatalf("next minute: %d", resp.StatusCode)
 	}
 }

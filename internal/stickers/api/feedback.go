@@ -60,15 +60,24 @@ func NewFeedback(ctx context.Context, d function.Deps) (any, error) {
 // X-Client-Id header (an anonymous id the app keeps), else its source IP;
 // hashed, so that neither is stored.
 func ClientKey(req events.APIGatewayV2HTTPRequest) (string, error) {
-	raw := "ip:" + req.RequestContext.HTTP.SourceIP
 	if id := strings.TrimSpace(apigw.Header(req, "X-Client-Id")); id != "" {
 		if len(id) > maxClientIDLength || !utf8.ValidString(id) {
 			return "", apigw.Invalid("X-Client-Id", fmt.Sprintf("must be at most %d bytes of UTF-8", maxClientIDLength))
 		}
-		raw = "id:" + id
+		return hashKey("id:" + id), nil
 	}
+	return sourceKey(req), nil
+}
+
+// sourceKey is the hashed source IP, which also bounds a sender that rotates
+// X-Client-Id to escape its per-client limit.
+func sourceKey(req events.APIGatewayV2HTTPRequest) string {
+	return hashKey("ip:" + req.RequestContext.HTTP.SourceIP)
+}
+
+func hashKey(raw string) string {
 	h := sha256.Sum256([]byte(raw))
-	return hex.EncodeToString(h[:16]), nil
+	return hex.EncodeToString(h[:16])
 }
 
 type vote struct {
@@ -159,14 +168,8 @@ func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPReque
 	}
 	now := s.now()
 	if len(votes) > 0 {
-		ok, err := s.feedback.Allow(ctx, client, len(votes), s.cfg.FeedbackPerMin, rateWindow, now)
-		if err != nil {
+		if err := s.allow(ctx, req, client, len(votes), now); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
-		}
-		if !ok {
-			wait := now.Truncate(rateWindow).Add(rateWindow).Sub(now)
-			return events.APIGatewayV2HTTPResponse{}, apigw.TooManyRequests(
-				fmt.Sprintf("this client may send %d sticker votes a minute; try again later", s.cfg.FeedbackPerMin), wait)
 		}
 	}
 	if err := s.record(ctx, client, votes, now); err != nil {
@@ -176,6 +179,31 @@ func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPReque
 		failed = []string{}
 	}
 	return apigw.JSON(200, FeedbackResponse{Accepted: len(votes), Failed: failed})
+}
+
+// allow applies the rate limits: per client and, when the client names itself
+// with X-Client-Id, per source IP too (higher, for clients behind one NAT), so
+// that rotating ids does not multiply what one sender may vote.
+func (s *Service) allow(ctx context.Context, req events.APIGatewayV2HTTPRequest, client string, votes int, now time.Time) error {
+	type rateLimit struct {
+		key, who string
+		limit    int
+	}
+	limits := []rateLimit{{client, "this client", s.cfg.FeedbackPerMin}}
+	if ip := sourceKey(req); ip != client {
+		limits = append(limits, rateLimit{ip, "one network address", s.cfg.FeedbackPerIP})
+	}
+	for _, l := range limits {
+		ok, err := s.feedback.Allow(ctx, l.key, votes, l.limit, rateWindow, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			wait := now.Truncate(rateWindow).Add(rateWindow).Sub(now)
+			return apigw.TooManyRequests(fmt.Sprintf("%s may send %d sticker votes a minute; try again later", l.who, l.limit), wait)
+		}
+	}
+	return nil
 }
 
 // record writes the votes, a few at a time. Each vote is atomic and

@@ -25,6 +25,7 @@ type Config struct {
 	CatalogRefresh  time.Duration // CATALOG_REFRESH: how long a search function trusts its cached catalog (default 60s)
 	ImagePattern    string        // STICKER_IMAGE_URL_PATTERN: see catalog.ImageURLs; empty serves the glyph
 	FeedbackPerMin  int           // FEEDBACK_RATE_LIMIT: sticker votes one client may send per minute (default 120)
+	FeedbackPerIP   int           // FEEDBACK_IP_RATE_LIMIT: votes per minute from one source IP, whatever X-Client-Id it sends (default 1200)
 	FeedbackMaxIDs  int           // most sticker ids in one feedback request
 	SearchPageLimit int           // default number of search results
 }
@@ -37,6 +38,7 @@ func LoadConfig(env config.Env) (Config, error) {
 		CatalogRefresh:  l.DurationOr("CATALOG_REFRESH", time.Minute),
 		ImagePattern:    l.StringOr("STICKER_IMAGE_URL_PATTERN", ""),
 		FeedbackPerMin:  l.IntOr("FEEDBACK_RATE_LIMIT", 120, 1, 100000),
+		FeedbackPerIP:   l.IntOr("FEEDBACK_IP_RATE_LIMIT", 1200, 1, 1000000),
 		FeedbackMaxIDs:  500,
 		SearchPageLimit: 10,
 	}
