@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 )
@@ -40,6 +41,20 @@ func ParseEvalSet(r io.Reader) ([]EvalCase, error) {
 		out = append(out, c)
 	}
 	return out, sc.Err()
+}
+
+// ReadEvalSet reads the eval set in the file at path.
+func ReadEvalSet(path string) ([]EvalCase, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cases, err := ParseEvalSet(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cases, nil
 }
 
 // Counts are one label's confusion counts over an eval set.

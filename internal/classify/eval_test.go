@@ -49,18 +49,40 @@ func TestEvalSet(t *testing.T) {
 	}
 }
 
-// TestHeldOutSet reads the held-out sentences (never used to tune the rules)
-// and holds only their precision: their recall is what make eval-classifier
-// reports as the lexicon's estimate on unseen phrasing.
+// TestHeldOutSet reads the held-out sentences. They were written after the
+// first rules and used to tune the second round (paraphrased threats and
+// self-harm), so they are no longer an estimate on unseen text: their floors
+// only keep that round from regressing. fresh.tsv is the unseen set now.
 func TestHeldOutSet(t *testing.T) {
-	f, err := os.Open("testdata/heldout.tsv")
+	rep := evaluateFile(t, "testdata/heldout.tsv")
+	if p, r := rep.Flagged.Precision(), rep.Flagged.Recall(); p < 0.9 || r < 0.95 {
+		t.Errorf("held-out flagged precision %.3f, recall %.3f; want >= 0.9 and >= 0.95", p, r)
+	}
+}
+
+// TestFreshSet holds the fresh sentences (written before the second round of
+// rules, never used to tune them) to the figures make eval-classifier
+// reported: precision no lower than before that round (24/29, 0.828),
+// recall a margin under after it (75/83, 0.904). A rule change that needs
+// these floors lowered has learned the set; write a new one instead.
+func TestFreshSet(t *testing.T) {
+	rep := evaluateFile(t, "testdata/fresh.tsv")
+	if len(rep.Misses) > 0 {
+		t.Logf("fresh: %d sentences judged wrongly (not listed: the set stays unseen)", len(rep.Misses))
+	}
+	if p, r := rep.Flagged.Precision(), rep.Flagged.Recall(); p < 0.82 || r < 0.85 {
+		t.Errorf("fresh flagged precision %.3f, recall %.3f; want >= 0.82 and >= 0.85", p, r)
+	}
+}
+
+func evaluateFile(t *testing.T, path string) EvalReport {
+	t.Helper()
+	cases, err := ReadEvalSet(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	cases, err := ParseEvalSet(f)
-	if err != nil {
-		t.Fatal(err)
+	if len(cases) < 60 {
+		t.Fatalf("%s has %d sentences, want at least 60", path, len(cases))
 	}
 	lex, err := NewLexicon()
 	if err != nil {
@@ -70,8 +92,6 @@ func TestHeldOutSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := rep.Flagged.Precision(); p < 0.9 {
-		t.Errorf("held-out flagged precision %.3f, want >= 0.9", p)
-	}
-	t.Logf("held-out: flagged precision %.3f, recall %.3f", rep.Flagged.Precision(), rep.Flagged.Recall())
+	t.Logf("%s: flagged precision %.3f, recall %.3f", path, rep.Flagged.Precision(), rep.Flagged.Recall())
+	return rep
 }

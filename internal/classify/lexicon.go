@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -38,9 +39,11 @@ type Lexicon struct {
 	allowed   []string        // exceptions, squeezed like the pattern text
 	exception map[string]bool // one-token exceptions ("scunthorpe", "assessment")
 	rules     []rule
-	anchors   *literalSet     // pattern anchors, id = index into patterns
-	triggers  *literalSet     // rule prefilter literals, id = index into rules
-	minors    map[string]bool // terms that put sexual content in a minor's context
+	idioms    []*regexp.Regexp // innocent idioms ("kill the process"), blanked before the rules run
+	idiomLits *literalSet      // idiom prefilter literals, id = index into idioms
+	anchors   *literalSet      // pattern anchors, id = index into patterns
+	triggers  *literalSet      // rule prefilter literals, id = index into rules
+	minors    map[string]bool  // terms that put sexual content in a minor's context
 	maxMinors int
 }
 
@@ -90,7 +93,12 @@ func parseLexicon(data, model string) (*Lexicon, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("lexicon: %w", err)
 	}
-	l.anchors, l.triggers = newLiteralSet(), newLiteralSet()
+	l.anchors, l.triggers, l.idiomLits = newLiteralSet(), newLiteralSet(), newLiteralSet()
+	for i, re := range l.idioms {
+		for _, lit := range newPrefilter(re.String()) {
+			l.idiomLits.add(lit, i)
+		}
+	}
 	for i, p := range l.patterns {
 		l.anchors.add(p.anchor, i)
 	}
@@ -103,7 +111,7 @@ func parseLexicon(data, model string) (*Lexicon, error) {
 }
 
 func (l *Lexicon) add(f []string) error {
-	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "M": 2}[f[0]]
+	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "I": 2, "M": 2}[f[0]]
 	if need == 0 || len(f) != need {
 		return fmt.Errorf("malformed entry %q", strings.Join(f, "\t"))
 	}
@@ -151,6 +159,15 @@ func (l *Lexicon) add(f []string) error {
 			return fmt.Errorf("rule %q: %w", f[2], err)
 		}
 		l.rules = append(l.rules, rule{re: re, filter: newPrefilter(f[2]), labels: labels})
+	case "I":
+		re, err := regexp.Compile(f[1])
+		if err != nil {
+			return fmt.Errorf("idiom %q: %w", f[1], err)
+		}
+		if newPrefilter(f[1]) == nil {
+			return fmt.Errorf("idiom %q: no required literal", f[1])
+		}
+		l.idioms = append(l.idioms, re)
 	case "M":
 		n := normalize(f[1])
 		l.minors[n.text] = true
@@ -278,23 +295,24 @@ func (l *Lexicon) scoreText(text string) Scores {
 		minor = minor || l.minors[tok]
 	}
 	hits = l.matchPatterns(n, hits)
+	rtext := l.blankIdioms(n.text)
 	// Only the rules one of whose trigger words occurs can match, and only
 	// near it: the expression runs on a window around each occurrence.
-	var near [64][]int
-	l.triggers.scan(n.text, func(r, pos int) {
+	var near [128][]int
+	l.triggers.scan(rtext, func(r, pos int) {
 		if r < len(near) && len(near[r]) < 4 && (len(near[r]) == 0 || pos-near[r][len(near[r])-1] > ruleWindow) {
 			near[r] = append(near[r], pos)
 		}
 	})
 	for r, ru := range l.rules {
 		switch {
-		case ru.filter == nil || r >= len(near) || len(n.text) <= 2*ruleWindow:
-			if (ru.filter == nil || r >= len(near) || len(near[r]) > 0) && ru.re.MatchString(n.text) {
+		case ru.filter == nil || r >= len(near) || len(rtext) <= 2*ruleWindow:
+			if (ru.filter == nil || r >= len(near) || len(near[r]) > 0) && ru.re.MatchString(rtext) {
 				add(-1-r, ru.labels)
 			}
 		default:
 			for _, pos := range near[r] {
-				if ru.re.MatchString(window(n.text, pos)) {
+				if ru.re.MatchString(window(rtext, pos)) {
 					add(-1-r, ru.labels)
 					break
 				}
@@ -302,6 +320,23 @@ func (l *Lexicon) scoreText(text string) Scores {
 		}
 	}
 	return combine(hits, minor)
+}
+
+// blankIdioms replaces the innocent idioms in text ("kill the process",
+// "to die for") with "_", a token no rule matches, so the phrase rules do
+// not read them as threats; the word lists still see the original text.
+func (l *Lexicon) blankIdioms(text string) string {
+	var found []int
+	l.idiomLits.scan(text, func(i, _ int) {
+		if !slices.Contains(found, i) {
+			found = append(found, i)
+		}
+	})
+	slices.Sort(found)
+	for _, i := range found {
+		text = l.idioms[i].ReplaceAllLiteralString(text, "_")
+	}
+	return text
 }
 
 // ruleWindow is how far a phrase rule's match may reach from its trigger word.

@@ -40,6 +40,19 @@ func TestLexicon(t *testing.T) {
 		{"all the jews are vermin", true, Hate},
 		{"we should exterminate all the immigrants", true, HateThreatening},
 		{"The body was dismembered and blood everywhere", true, ViolenceGraphic},
+		// Innocent idioms are blanked before the phrase rules run.
+		{"Can you kill the process on port 8080?", false, ""},
+		{"I'll beat you at chess again", false, ""},
+		{"This pie is to die for", false, ""},
+		{"I cut myself shaving this morning", false, ""},
+		{"He deserves to die for what he did", true, Violence},
+		// Phrase families: threats, self-harm, harassment and hate without slurs.
+		{"I swear I'll bury you and your whole family", true, Violence},
+		{"tonight I'm swallowing the whole bottle of my sleeping pills", true, SelfHarm},
+		{"I keep burning myself with a lighter", true, SelfHarm},
+		{"you're nothing but a gutless little worm", true, Harassment},
+		{"refugees are nothing but parasites", true, Hate},
+		{"hunt down every last refugee", true, HateThreatening},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			s, _ := l.Score(context.Background(), []string{tc.text})
