@@ -82,8 +82,14 @@ func TestMain(m *testing.M) {
 // waits until it answers /health.
 func startServer(t *testing.T, bin, dataDir string, env ...string) *localServer {
 	t.Helper()
+	return startServerArgs(t, bin, dataDir, nil, env...)
+}
+
+// startServerArgs is startServer with extra arguments to serve (e.g. -template).
+func startServerArgs(t *testing.T, bin, dataDir string, args []string, env ...string) *localServer {
+	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), append([]string{
 		"PORT=" + port, "MOSAIC_DATA_DIR=" + dataDir,

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +138,67 @@ func waitTask(t *testing.T, s *localServer, id string) map[string]any {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TestTransitEndToEndDeliveryThatNeverReturns: a city whose every delivery
+// outlives the worker's timeout (as a huge file past 900 s, or an
+// out-of-memory kill, would) records nothing itself; once the queue gives up,
+// TransitDeadLetterFunction reports it failed and the task finishes. The
+// template is the real one with the city worker's timeout (and its queue's
+// visibility) lowered to seconds.
+func TestTransitEndToEndDeliveryThatNeverReturns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test starts the whole stack")
+	}
+	src, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := string(src)
+	for old, repl := range map[string]string{
+		"      Timeout: 900\n":            "      Timeout: 2\n",
+		"      VisibilityTimeout: 5400 #": "      VisibilityTimeout: 3 #",
+	} {
+		if strings.Count(tpl, old) != 1 {
+			t.Fatalf("template.yaml no longer has exactly one %q", old)
+		}
+		tpl = strings.Replace(tpl, old, repl, 1)
+	}
+	tplPath := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(tplPath, []byte(tpl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	c := refserver.DefaultConfig()
+	c.Cities, c.Countries = 2, 1
+	sim, err := refserver.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	ref := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/cities/1/") { // never answers within the timeout
+			select {
+			case <-r.Context().Done():
+			case <-done:
+			}
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	defer ref.Close()
+	defer close(done)
+	s := startServerArgs(t, buildServer(t), t.TempDir(), []string{"-template", tplPath}, "REFERENCE_SERVER_URL="+ref.URL)
+	r := call(t, "POST", s.url+"/process-request?date=2024-05-01", "Bearer dev-writer", nil)
+	if r.status != 202 {
+		t.Fatalf("POST /process-request = %d %s", r.status, r.body)
+	}
+	task := waitTask(t, s, r.decoded["task_id"].(string))
+	failed, _ := task["cities_failed"].([]any)
+	if task["status"] != "partial" || task["cities_done"] != float64(1) || len(failed) != 1 ||
+		failed[0].(map[string]any)["city"] != float64(1) ||
+		!strings.Contains(fmt.Sprint(failed[0]), "gave up after 3 deliveries") {
+		t.Fatalf("task: %v", task)
+	}
+	s.stop(t)
 }

@@ -53,5 +53,6 @@ var constructors = map[string]function.Constructor{
 	"process-request-status": tasks.NewProcessRequestStatus,
 	"transit-fan-out":        ingest.NewFanOutWorker,
 	"transit-city":           ingest.NewCityWorker,
+	"transit-dead-letter":    ingest.NewDeadLetterWorker,
 	"country-stats":          countrystats.New,
 }

@@ -8,6 +8,8 @@ package blog
 //	               status      S   pending | published | flagged | rejected
 //	               version     N   bumped by every edit and review
 //	               moderation  S   JSON of Moderation (absent while pending)
+//	               prior_rejection  S  JSON of Review: an admin's rejection of an
+//	                           earlier version, while an edit of it awaits a review
 //	               created_at, updated_at  S  RFC 3339 UTC
 //	               list_pk     S   "<status>#<shard>", only while published or flagged
 //	               list_sk     S   "<created_at, fixed width>#<id>", likewise
@@ -69,6 +71,7 @@ const (
 	attrStatus     = "status"
 	attrVersion    = "version"
 	attrModeration = "moderation"
+	attrPriorRej   = "prior_rejection"
 	attrCreated    = "created_at"
 	attrUpdated    = "updated_at"
 	attrListPK     = "list_pk"
@@ -196,11 +199,11 @@ func (d *DynamoStore) replace(ctx context.Context, prev, next Post) error {
 const editAttempts = 5
 
 // Edit implements Store.
-func (d *DynamoStore) Edit(ctx context.Context, id string, c Content, now time.Time) (Post, error) {
+func (d *DynamoStore) Edit(ctx context.Context, id string, c Content, now time.Time) (Post, Post, error) {
 	for range editAttempts {
 		prev, err := d.Get(ctx, id)
 		if err != nil {
-			return Post{}, err
+			return Post{}, Post{}, err
 		}
 		next := editedPost(prev, c, now)
 		err = d.replace(ctx, prev, next)
@@ -208,11 +211,20 @@ func (d *DynamoStore) Edit(ctx context.Context, id string, c Content, now time.T
 			continue // moderated or reviewed meanwhile: the edit still wins, on the new state
 		}
 		if err != nil {
-			return Post{}, err
+			return Post{}, Post{}, err
 		}
-		return next, nil
+		return next, prev, nil
 	}
-	return Post{}, fmt.Errorf("blog: edit post %s: %w (%d attempts)", id, ErrStale, editAttempts)
+	return Post{}, Post{}, fmt.Errorf("blog: edit post %s: %w (%d attempts)", id, ErrStale, editAttempts)
+}
+
+// Revert implements Store: prev is written back whole, conditioned on the
+// version and status of edited.
+func (d *DynamoStore) Revert(ctx context.Context, edited, prev Post) error {
+	if prev.ID != edited.ID {
+		return fmt.Errorf("blog: revert post %s to a version of post %s", edited.ID, prev.ID)
+	}
+	return d.replace(ctx, edited, prev)
 }
 
 // Delete implements Store.
@@ -348,6 +360,13 @@ func encodePost(p Post) (map[string]types.AttributeValue, error) {
 		}
 		item[attrModeration] = s(string(m))
 	}
+	if p.PriorRejection != nil {
+		r, err := json.Marshal(p.PriorRejection)
+		if err != nil {
+			return nil, fmt.Errorf("blog: encode prior rejection of %s: %w", p.ID, err)
+		}
+		item[attrPriorRej] = s(string(r))
+	}
 	if Listed(p.Status) {
 		item[attrListPK], item[attrListSK] = s(listPartition(p.Status, p.ID)), s(listKey(p))
 	}
@@ -386,6 +405,12 @@ func decodePost(item map[string]types.AttributeValue) (Post, error) {
 		p.Moderation = &Moderation{}
 		if err := json.Unmarshal([]byte(m), p.Moderation); err != nil {
 			return Post{}, fmt.Errorf("blog: post %s: moderation: %w", p.ID, err)
+		}
+	}
+	if r := str(attrPriorRej); r != "" {
+		p.PriorRejection = &Review{}
+		if err := json.Unmarshal([]byte(r), p.PriorRejection); err != nil {
+			return Post{}, fmt.Errorf("blog: post %s: prior rejection: %w", p.ID, err)
 		}
 	}
 	return p, nil

@@ -1,7 +1,9 @@
 package blog
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -29,6 +31,7 @@ type PostView struct {
 	Status          Status      `json:"status"`
 	HasFoulLanguage bool        `json:"has_foul_language"`
 	Moderation      *Moderation `json:"moderation,omitempty"`
+	PriorRejection  *Review     `json:"prior_rejection,omitempty"` // an earlier version's rejection, until an admin decides again
 	Version         int64       `json:"version"`
 	CreatedAt       time.Time   `json:"created_at"`
 	UpdatedAt       time.Time   `json:"updated_at"`
@@ -39,6 +42,10 @@ func View(p Post) PostView {
 	v := PostView{
 		ID: p.ID, Slug: p.Slug, Title: p.Title, Author: p.Author, Paragraphs: p.Paragraphs,
 		Status: p.Status, Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+	if p.PriorRejection != nil {
+		r := *p.PriorRejection
+		v.PriorRejection = &r
 	}
 	if v.Paragraphs == nil {
 		v.Paragraphs = []string{}
@@ -239,9 +246,21 @@ func (s *Posts) List(ctx context.Context, req events.APIGatewayV2HTTPRequest) (r
 	if err != nil {
 		return response{}, err
 	}
-	page := apigw.Page[PostView]{Items: make([]PostView, len(posts))}
+	page := apigw.Page[PostView]{Items: make([]PostView, 0, len(posts))}
+	// Keep the page under Lambda's response limit, always sending at least one
+	// post: a page of large posts ends early, before the post that would not fit.
+	size := 0
 	for i, p := range posts {
-		page.Items[i] = View(p)
+		v := View(p)
+		b, err := json.Marshal(v)
+		if err != nil {
+			return response{}, err
+		}
+		if size += responseBytes(b) + 1; size > maxPageBytes && i > 0 {
+			next = listKey(posts[i-1])
+			break
+		}
+		page.Items = append(page.Items, v)
 	}
 	if next != "" {
 		pos.Before = next
@@ -250,6 +269,19 @@ func (s *Posts) List(ctx context.Context, req events.APIGatewayV2HTTPRequest) (r
 		}
 	}
 	return apigw.JSON(http.StatusOK, page)
+}
+
+// maxPageBytes bounds the posts of one GET /posts page, counted as Lambda
+// counts its 6 MB response limit (see responseBytes), leaving room for the
+// rest of the response.
+const maxPageBytes = 5 << 20
+
+// responseBytes is how many bytes the JSON b takes in Lambda's response: the
+// body is a JSON string in the response document, in which every quote and
+// backslash of b is escaped (json.Marshal leaves no other character to escape,
+// and the runtime does not escape HTML).
+func responseBytes(b []byte) int {
+	return len(b) + bytes.Count(b, []byte{'"'}) + bytes.Count(b, []byte{'\\'})
 }
 
 // Get returns one post by id or slug: published posts to anyone, others to writers and admins.
@@ -283,7 +315,7 @@ func (s *Posts) Update(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if err := c.Validate(); err != nil {
 		return response{}, err
 	}
-	p, err := s.Store.Edit(ctx, id, c, s.Now().UTC())
+	p, prev, err := s.Store.Edit(ctx, id, c, s.Now().UTC())
 	if errors.Is(err, ErrNotFound) {
 		return response{}, notFound()
 	}
@@ -291,12 +323,36 @@ func (s *Posts) Update(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 		return response{}, err
 	}
 	if err := s.Queue.Publish(ctx, ModerationRequest{ID: id, Version: p.Version}); err != nil {
-		// The edit is stored and pending; the same PUT again queues it.
-		obs.Logger(ctx).ErrorContext(ctx, "could not queue an edited post for moderation", "post_id", id, "error", err.Error())
-		return response{}, apigw.ServiceUnavailable("the post was saved but could not be queued for moderation; send the same PUT again", 5*time.Second)
+		return response{}, s.undoEdit(ctx, p, prev, err)
 	}
 	obs.Count(ctx, "PostsEdited", 1)
 	return apigw.JSON(http.StatusOK, View(p))
+}
+
+// undoEdit puts prev back after the edit p could not be queued for
+// moderation, so that no post waits, pending and unlisted, for a message that
+// was never sent; it returns the error to answer with.
+func (s *Posts) undoEdit(ctx context.Context, p, prev Post, qerr error) error {
+	log := obs.Logger(ctx).With("post_id", p.ID, "version", p.Version)
+	log.ErrorContext(ctx, "could not queue an edited post for moderation; undoing the edit", "error", qerr.Error())
+	ctx = context.WithoutCancel(ctx)
+	err := s.Store.Revert(ctx, p, prev)
+	switch {
+	case errors.Is(err, ErrStale):
+		// Edited again, reviewed, moderated or deleted meanwhile: that change stands.
+		log.InfoContext(ctx, "the post changed before the edit could be undone; the change stands")
+		return apigw.ServiceUnavailable("the moderation queue is unavailable, and the post changed meanwhile; read it, and send the PUT again if it still needs it", 5*time.Second)
+	case err != nil:
+		log.ErrorContext(ctx, "could not undo the edit: the post is pending with no moderation message; send the PUT again", "error", err.Error())
+		return errors.Join(qerr, err)
+	case prev.Status == Pending:
+		// The worker may have dropped prev's message as stale while the edit
+		// stood: queue prev again (a duplicate is harmless).
+		if perr := s.Queue.Publish(ctx, ModerationRequest{ID: prev.ID, Version: prev.Version}); perr != nil {
+			log.ErrorContext(ctx, "could not queue the restored pending version again", "restored_version", prev.Version, "error", perr.Error())
+		}
+	}
+	return apigw.ServiceUnavailable("the moderation queue is unavailable; the edit was undone, send the same PUT again", 5*time.Second)
 }
 
 // Delete removes a post.

@@ -364,7 +364,7 @@ func TestReviewPost(t *testing.T) {
 
 	// An edit between the admin's read and the decision's write wins: 409.
 	f.posts.Store = raceStore{f.store, func() {
-		_, err := f.store.Edit(ctx, v.ID, Content{Title: "t", Paragraphs: []string{"new"}}, f.clock)
+		_, _, err := f.store.Edit(ctx, v.ID, Content{Title: "t", Paragraphs: []string{"new"}}, f.clock)
 		must(t, err)
 	}}
 	if status, body := review("admin", "approve"); status != 409 {
@@ -372,5 +372,181 @@ func TestReviewPost(t *testing.T) {
 	}
 	if p, _ := f.store.Get(ctx, v.ID); p.Status != Pending || p.Version != 4 {
 		t.Errorf("after the race: %+v", p)
+	}
+}
+
+// TestUpdateRejectedPostGoesBackToAnAdmin: an edit of a rejected post is
+// moderated again, but even a clean verdict leaves it flagged, in the review
+// queue with the rejection shown; only an admin publishes it.
+func TestUpdateRejectedPostGoesBackToAnAdmin(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	v := f.create(t, `{"title":"t","paragraphs":["What a darn shame."]}`)
+	worker := &Moderator{Store: f.store, Classifier: &wordClassifier{}, Now: f.posts.Now, MaxWarmWait: time.Minute}
+	must(t, worker.Moderate(ctx, ModerationRequest{ID: v.ID, Version: 1}))
+	if status, body, _ := do(t, f.posts.Review, request("POST", "/posts/{id}/review", v.ID, "admin", `{"decision":"reject"}`, "")); status != 200 || body["status"] != "rejected" {
+		t.Fatalf("reject = %d %v", status, body)
+	}
+
+	status, body, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"t","paragraphs":["What a shame."]}`, ""))
+	prior, _ := body["prior_rejection"].(map[string]any)
+	if status != 200 || body["status"] != "pending" || body["version"] != 3.0 || prior["decision"] != "reject" {
+		t.Fatalf("PUT of a rejected post = %d %s", status, resp.Body)
+	}
+	msgs := queuetest.Bodies[ModerationRequest](f.queue)
+	must(t, worker.Moderate(ctx, msgs[len(msgs)-1]))
+
+	_, body, resp = do(t, f.posts.Get, request("GET", "/posts/{id}", v.ID, "writer", "", ""))
+	prior, _ = body["prior_rejection"].(map[string]any)
+	if body["status"] != "flagged" || body["has_foul_language"] != false || prior["decision"] != "reject" {
+		t.Fatalf("a clean edit of a rejected post: %s", resp.Body)
+	}
+	if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "")); len(body["items"].([]any)) != 0 {
+		t.Errorf("published without an admin: %v", body)
+	}
+	if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "admin", "", "status=flagged")); len(body["items"].([]any)) != 1 {
+		t.Errorf("not in the review queue: %v", body)
+	}
+	if status, body, _ := do(t, f.posts.Get, request("GET", "/posts/{id}", v.ID, "", "", "")); status != 404 {
+		t.Errorf("public GET = %d %v", status, body)
+	}
+
+	status, body, resp = do(t, f.posts.Review, request("POST", "/posts/{id}/review", v.ID, "admin", `{"decision":"approve"}`, ""))
+	if status != 200 || body["status"] != "published" || body["prior_rejection"] != nil {
+		t.Fatalf("approve = %d %s", status, resp.Body)
+	}
+}
+
+// revertHook runs meanwhile before the store's Revert.
+type revertHook struct {
+	*MemoryStore
+	meanwhile func()
+}
+
+func (r revertHook) Revert(ctx context.Context, edited, prev Post) error {
+	r.meanwhile()
+	return r.MemoryStore.Revert(ctx, edited, prev)
+}
+
+func TestUpdatePostWhenTheQueueFailsKeepsThePostAsItWas(t *testing.T) {
+	ctx := context.Background()
+	put := func(f *fixture, id string) {
+		t.Helper()
+		f.queue.Fail(errors.New("queue down"))
+		status, _, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", id, "writer", `{"title":"New","paragraphs":["q"]}`, ""))
+		if status != 503 || resp.Headers["Retry-After"] == "" {
+			t.Fatalf("PUT = %d %v: %s", status, resp.Headers, resp.Body)
+		}
+		f.queue.Fail(nil)
+	}
+
+	t.Run("published", func(t *testing.T) {
+		f := newFixture(t)
+		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
+		must(t, f.store.Moderate(ctx, v.ID, 1, Published, Moderation{Offending: []Offense{}, Version: 1}, f.clock))
+		put(f, v.ID)
+		if p, err := f.store.Get(ctx, v.ID); err != nil || p.Status != Published || p.Version != 1 || p.Title != "Old" || p.Moderation == nil {
+			t.Fatalf("after a PUT that could not be queued: %+v, %v", p, err)
+		}
+		if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "")); len(body["items"].([]any)) != 1 {
+			t.Errorf("the published post left the listing: %v", body)
+		}
+		// Sending the PUT again works.
+		if status, body, _ := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New","paragraphs":["q"]}`, "")); status != 200 || body["version"] != 2.0 {
+			t.Errorf("PUT again = %d %v", status, body)
+		}
+	})
+
+	t.Run("pending", func(t *testing.T) {
+		f := newFixture(t)
+		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
+		put(f, v.ID)
+		if p, err := f.store.Get(ctx, v.ID); err != nil || p.Status != Pending || p.Version != 1 || p.Title != "Old" {
+			t.Fatalf("after a PUT that could not be queued: %+v, %v", p, err)
+		}
+	})
+
+	t.Run("pending, queue back for the restored version", func(t *testing.T) {
+		f := newFixture(t)
+		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
+		// The queue fails the edit's message and recovers before the undo:
+		// version 1 (whose message the worker may have dropped meanwhile) is queued again.
+		f.posts.Store = revertHook{f.store, func() { f.queue.Fail(nil) }}
+		f.queue.Fail(errors.New("queue down"))
+		if status, _, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New","paragraphs":["q"]}`, "")); status != 503 {
+			t.Fatalf("PUT = %d %s", status, resp.Body)
+		}
+		if got := queuetest.Bodies[ModerationRequest](f.queue); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 1}) {
+			t.Errorf("queued %+v", got)
+		}
+	})
+
+	t.Run("changed before the undo", func(t *testing.T) {
+		f := newFixture(t)
+		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
+		f.posts.Store = revertHook{f.store, func() {
+			_, _, err := f.store.Edit(ctx, v.ID, Content{Title: "Other", Paragraphs: []string{"o"}}, f.clock)
+			must(t, err)
+		}}
+		put(f, v.ID)
+		if p, _ := f.store.Get(ctx, v.ID); p.Title != "Other" || p.Version != 3 {
+			t.Errorf("a later edit was undone: %+v", p)
+		}
+	})
+}
+
+func TestListPostsKeepsAPageUnderTheResponseLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// 30 posts of 256 KiB of text, quotes and backslashes included (they grow
+	// once in the body's JSON and again in Lambda's response envelope).
+	para := strings.Repeat(`Say "hi" \ `, MaxParagraphChars/11)
+	paragraphs := make([]string, 0, MaxParagraphs)
+	for size := 0; size+len(para) <= MaxContentBytes; size += len(para) {
+		paragraphs = append(paragraphs, para)
+	}
+	content, err := json.Marshal(Content{Title: "Big", Paragraphs: paragraphs})
+	must(t, err)
+	const total = 30
+	var want []string
+	for range total {
+		v := f.create(t, string(content))
+		must(t, f.store.Moderate(ctx, v.ID, 1, Published, Moderation{Offending: []Offense{}}, f.clock))
+		want = append([]string{v.ID}, want...)
+	}
+
+	var got []string
+	query, pages := "limit=100", 0
+	for ; pages < total; pages++ {
+		status, body, resp := do(t, f.posts.List, request("GET", "/posts", "", "", "", query))
+		if status != 200 {
+			t.Fatalf("status %d", status)
+		}
+		// What Lambda counts against its 6 MB: the response as the runtime encodes it.
+		var envelope strings.Builder
+		enc := json.NewEncoder(&envelope)
+		enc.SetEscapeHTML(false)
+		must(t, enc.Encode(resp))
+		if n := envelope.Len(); n > 6<<20 {
+			t.Fatalf("page %d: a response of %d bytes, over Lambda's 6 MB", pages, n)
+		}
+		items := body["items"].([]any)
+		if len(items) == 0 {
+			t.Fatalf("page %d is empty", pages)
+		}
+		for _, it := range items {
+			got = append(got, it.(map[string]any)["id"].(string))
+		}
+		next, _ := body["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		query = "limit=100&cursor=" + url.QueryEscape(next)
+	}
+	if pages == 0 {
+		t.Errorf("every post fit in one page: the test's posts are too small")
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("listed %v, want %v", got, want)
 	}
 }

@@ -43,16 +43,28 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Post, error) {
 }
 
 // Edit implements Store.
-func (s *MemoryStore) Edit(_ context.Context, id string, c Content, now time.Time) (Post, error) {
+func (s *MemoryStore) Edit(_ context.Context, id string, c Content, now time.Time) (Post, Post, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.posts[id]
+	prev, ok := s.posts[id]
 	if !ok {
-		return Post{}, ErrNotFound
+		return Post{}, Post{}, ErrNotFound
 	}
-	p = editedPost(p, c, now)
-	s.posts[id] = p
-	return clonePost(p), nil
+	next := editedPost(prev, c, now)
+	s.posts[id] = next
+	return clonePost(next), clonePost(prev), nil
+}
+
+// Revert implements Store.
+func (s *MemoryStore) Revert(_ context.Context, edited, prev Post) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.posts[edited.ID]
+	if !ok || prev.ID != edited.ID || p.Version != edited.Version || p.Status != edited.Status {
+		return ErrStale
+	}
+	s.posts[edited.ID] = clonePost(prev)
+	return nil
 }
 
 // Delete implements Store.
@@ -129,6 +141,10 @@ func clonePost(p Post) Post {
 			m.Review = &r
 		}
 		p.Moderation = &m
+	}
+	if p.PriorRejection != nil {
+		r := *p.PriorRejection
+		p.PriorRejection = &r
 	}
 	return p
 }

@@ -63,10 +63,8 @@ func (m *Moderator) Moderate(ctx context.Context, req ModerationRequest) error {
 		return fmt.Errorf("classify post %s version %d: %w", p.ID, p.Version, err)
 	}
 	mod := verdict(results, p.Version, m.Now().UTC())
-	to := Published
-	if mod.HasFoulLanguage {
-		to = Flagged
-	}
+	// Clean or not, an edit of a rejected post goes back to an admin.
+	to := verdictStatus(p, mod.HasFoulLanguage)
 	err = m.Store.Moderate(ctx, p.ID, p.Version, to, mod, m.Now().UTC())
 	if errors.Is(err, ErrStale) {
 		// Edited, reviewed or deleted while it was being classified: that change wins.
@@ -77,7 +75,7 @@ func (m *Moderator) Moderate(ctx context.Context, req ModerationRequest) error {
 	if err != nil {
 		return err
 	}
-	log.InfoContext(ctx, "post moderated", "status", string(to), "offending", len(mod.Offending))
+	log.InfoContext(ctx, "post moderated", "status", string(to), "offending", len(mod.Offending), "prior_rejection", p.PriorRejection != nil)
 	obs.Count(ctx, "Posts"+map[Status]string{Published: "Published", Flagged: "Flagged"}[to], 1)
 	return nil
 }

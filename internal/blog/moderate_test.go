@@ -141,7 +141,7 @@ func TestModerateEditRacingAnInFlightClassification(t *testing.T) {
 	go func() { failed <- f.deliver(t, ModerationRequest{ID: postA, Version: 1}) }()
 	<-entered
 	// The writer cleans the post up while version 1 is being classified.
-	edited, err := f.store.Edit(context.Background(), postA, Content{Title: "t", Paragraphs: []string{"What a shame."}}, f.now)
+	edited, _, err := f.store.Edit(context.Background(), postA, Content{Title: "t", Paragraphs: []string{"What a shame."}}, f.now)
 	must(t, err)
 	close(release)
 	if <-failed {

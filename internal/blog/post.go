@@ -5,7 +5,9 @@
 // A post's life: POST /posts stores it "pending" at version 1 and queues
 // {id, version}; the worker publishes it ("published") or holds it for review
 // ("flagged"). PUT /posts/{id} replaces its content, bumps the version and
-// queues it again; POST /posts/{id}/review (admin) approves ("published") or
+// queues it again (an edit of a rejected post ends at best "flagged", back
+// in the review queue: only an admin publishes a post once rejected);
+// POST /posts/{id}/review (admin) approves ("published") or
 // rejects ("rejected") it and bumps the version too. Every write the worker
 // makes is conditioned on the version it classified and on the post still
 // being pending, so a redelivered message, or one for a version edited or
@@ -56,8 +58,12 @@ type Post struct {
 	Status     Status
 	Version    int64 // bumped by every edit and review; the worker's messages carry it
 	Moderation *Moderation
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// PriorRejection is an admin's rejection of an earlier version, kept from
+	// the edit of a rejected post until an admin reviews it again: while it is
+	// set, the worker's verdict is at best Flagged, never Published.
+	PriorRejection *Review
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Moderation is what the worker found in a post, and an admin's review of it.

@@ -67,8 +67,8 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 		must(t, st.Create(ctx, p))
 		must(t, st.Moderate(ctx, p.ID, 1, Published, Moderation{Offending: []Offense{}}, base))
 		author := "bob"
-		got, err := st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}, Author: &author}, base.Add(time.Hour))
-		if err != nil || got.Version != 2 || got.Status != Pending || got.Title != "New" || got.Author != "bob" ||
+		got, prev, err := st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}, Author: &author}, base.Add(time.Hour))
+		if err != nil || prev.Version != 1 || prev.Status != Published || prev.Title != p.Title || got.Version != 2 || got.Status != Pending || got.Title != "New" || got.Author != "bob" ||
 			got.Moderation != nil || !got.UpdatedAt.Equal(base.Add(time.Hour)) || got.Slug != p.Slug {
 			t.Fatalf("Edit = %+v, %v", got, err)
 		}
@@ -78,7 +78,7 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := st.Moderate(ctx, p.ID, 1, Published, Moderation{}, base); !errors.Is(err, ErrStale) {
 			t.Errorf("verdict on the old version: %v", err)
 		}
-		if _, err := st.Edit(ctx, "ffffffffffffffff", Content{Title: "x", Paragraphs: []string{"x"}}, base); !errors.Is(err, ErrNotFound) {
+		if _, _, err := st.Edit(ctx, "ffffffffffffffff", Content{Title: "x", Paragraphs: []string{"x"}}, base); !errors.Is(err, ErrNotFound) {
 			t.Errorf("edit unknown: %v", err)
 		}
 	})
@@ -161,7 +161,7 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			must(t, st.Create(ctx, p))
 			done := make(chan error, 1)
 			go func() { done <- st.Moderate(ctx, p.ID, 1, Flagged, flagged, base) }()
-			edited, err := st.Edit(ctx, p.ID, Content{Title: "t", Paragraphs: []string{"clean"}}, base)
+			edited, _, err := st.Edit(ctx, p.ID, Content{Title: "t", Paragraphs: []string{"clean"}}, base)
 			if merr := <-done; merr != nil && !errors.Is(merr, ErrStale) {
 				t.Fatalf("Moderate: %v", merr)
 			}
@@ -172,6 +172,93 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			if ps, _, _ := st.List(ctx, Flagged, "", 100); len(ps) != 0 {
 				t.Fatalf("the edited post is still in the review queue: %+v", ps)
 			}
+		}
+	})
+	t.Run("an edit of a rejected post is never published by a verdict", func(t *testing.T) {
+		st := newStore(t)
+		p := newPost(6)
+		must(t, st.Create(ctx, p))
+		must(t, st.Moderate(ctx, p.ID, 1, Flagged, flagged, base))
+		rejectedAt := base.Add(time.Minute)
+		if _, err := st.Review(ctx, p.ID, 1, []Status{Flagged}, Rejected, Review{Decision: "reject", ReviewedAt: rejectedAt}, rejectedAt); err != nil {
+			t.Fatal(err)
+		}
+		got, prev, err := st.Edit(ctx, p.ID, Content{Title: "Cleaned up", Paragraphs: []string{"clean"}}, base.Add(time.Hour))
+		if err != nil || prev.Status != Rejected || got.Status != Pending || got.Version != 3 ||
+			got.PriorRejection == nil || got.PriorRejection.Decision != "reject" || !got.PriorRejection.ReviewedAt.Equal(rejectedAt) {
+			t.Fatalf("Edit = %+v (prior %+v), %v", got, got.PriorRejection, err)
+		}
+		// A second edit before the verdict keeps the rejection.
+		got, _, err = st.Edit(ctx, p.ID, Content{Title: "Cleaned up", Paragraphs: []string{"cleaner"}}, base.Add(2*time.Hour))
+		if err != nil || got.Version != 4 || got.PriorRejection == nil {
+			t.Fatalf("second Edit = %+v, %v", got, err)
+		}
+		// A clean verdict: back in the review queue, not published.
+		must(t, st.Moderate(ctx, p.ID, 4, Published, Moderation{Offending: []Offense{}, Version: 4}, base))
+		got, err = st.Get(ctx, p.ID)
+		if err != nil || got.Status != Flagged || got.PriorRejection == nil || got.Moderation == nil || got.Moderation.HasFoulLanguage {
+			t.Fatalf("after a clean verdict: %+v (prior %+v), %v", got, got.PriorRejection, err)
+		}
+		if ps, _, _ := st.List(ctx, Published, "", 10); len(ps) != 0 {
+			t.Errorf("an edit of a rejected post was published without an admin: %+v", ps)
+		}
+		if ps, _, _ := st.List(ctx, Flagged, "", 10); len(ps) != 1 || ps[0].PriorRejection == nil {
+			t.Errorf("review queue = %+v", ps)
+		}
+		// The admin's approval publishes it and supersedes the old rejection.
+		got, err = st.Review(ctx, p.ID, 4, []Status{Flagged}, Published, Review{Decision: "approve", ReviewedAt: base}, base)
+		if err != nil || got.Status != Published || got.PriorRejection != nil {
+			t.Fatalf("approve = %+v, %v", got, err)
+		}
+		if got, err = st.Get(ctx, p.ID); err != nil || got.PriorRejection != nil {
+			t.Fatalf("stored after approval: %+v, %v", got, err)
+		}
+		// Edits of a post that was not rejected are moderated as usual.
+		got, _, err = st.Edit(ctx, p.ID, Content{Title: "t", Paragraphs: []string{"x"}}, base)
+		must(t, err)
+		if got.PriorRejection != nil {
+			t.Errorf("an edit of an approved post carries a rejection: %+v", got.PriorRejection)
+		}
+		must(t, st.Moderate(ctx, p.ID, got.Version, Published, Moderation{Offending: []Offense{}}, base))
+		if got, _ = st.Get(ctx, p.ID); got.Status != Published {
+			t.Errorf("clean edit of an approved post: %s", got.Status)
+		}
+	})
+	t.Run("revert puts the previous version back only over the edit", func(t *testing.T) {
+		st := newStore(t)
+		p := newPost(7)
+		must(t, st.Create(ctx, p))
+		must(t, st.Moderate(ctx, p.ID, 1, Published, Moderation{Offending: []Offense{}, Version: 1}, base))
+		edited, prev, err := st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}}, base)
+		must(t, err)
+		must(t, st.Revert(ctx, edited, prev))
+		got, err := st.Get(ctx, p.ID)
+		if err != nil || got.Status != Published || got.Version != 1 || got.Title != p.Title || got.Moderation == nil {
+			t.Fatalf("after Revert: %+v, %v", got, err)
+		}
+		if ps, _, _ := st.List(ctx, Published, "", 10); len(ps) != 1 || ps[0].ID != p.ID {
+			t.Errorf("reverted post not listed: %+v", ps)
+		}
+		if err := st.Revert(ctx, edited, prev); !errors.Is(err, ErrStale) {
+			t.Errorf("second Revert = %v, want ErrStale", err)
+		}
+		// An edit made after the one being undone stands.
+		edited, prev, err = st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}}, base)
+		must(t, err)
+		again, _, err := st.Edit(ctx, p.ID, Content{Title: "Newer", Paragraphs: []string{"y"}}, base)
+		must(t, err)
+		if err := st.Revert(ctx, edited, prev); !errors.Is(err, ErrStale) {
+			t.Errorf("Revert over a later edit = %v, want ErrStale", err)
+		}
+		if got, _ := st.Get(ctx, p.ID); got.Version != again.Version || got.Title != "Newer" {
+			t.Errorf("a later edit was undone: %+v", got)
+		}
+		must(t, st.Delete(ctx, p.ID))
+		if err := st.Revert(ctx, again, prev); !errors.Is(err, ErrStale) {
+			t.Errorf("Revert of a deleted post = %v, want ErrStale", err)
+		}
+		if _, err := st.Get(ctx, p.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Revert brought a deleted post back: %v", err)
 		}
 	})
 	t.Run("delete", func(t *testing.T) {

@@ -119,6 +119,15 @@ func (g *Gateway) match(r *http.Request) (route, map[string]string, bool) {
 			return rt, params, true
 		}
 	}
+	// HTTP API routes cannot end in "/", and API Gateway sends "/x/" to the
+	// route "/x": clients of the sticker seed call /api/search/.
+	if trimmed, ok := strings.CutSuffix(path, "/"); ok && trimmed != "" {
+		for _, rt := range g.routes {
+			if params, ok := rt.match(r.Method, trimmed); ok {
+				return rt, params, true
+			}
+		}
+	}
 	return route{}, nil, false
 }
 

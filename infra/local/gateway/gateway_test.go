@@ -562,7 +562,8 @@ func TestGatewayErrors(t *testing.T) {
 	}{
 		{"unknown path", "GET", "/nope", 404, `{"message":"Not Found"}`},
 		{"unknown method", "DELETE", "/ok", 404, `{"message":"Not Found"}`},
-		{"trailing slash", "GET", "/ok/", 404, `{"message":"Not Found"}`},
+		{"trailing slash goes to the route without it", "GET", "/ok/", 200, "ok"},
+		{"only one trailing slash is dropped", "GET", "/ok//", 404, `{"message":"Not Found"}`},
 		{"function error", "GET", "/fail", 500, `{"message":"Internal Server Error"}`},
 		{"function panic", "GET", "/panic", 500, `{"message":"Internal Server Error"}`},
 		{"still serving after a panic", "GET", "/ok", 200, "ok"},
@@ -578,8 +579,8 @@ func TestGatewayErrors(t *testing.T) {
 			}
 		})
 	}
-	if n := fn.count(); n != 1 {
-		t.Errorf("OK function invoked %d times, want 1 (404s never reach a function)", n)
+	if n := fn.count(); n != 2 {
+		t.Errorf("OK function invoked %d times, want 2 (404s never reach a function)", n)
 	}
 }
 

@@ -138,21 +138,32 @@ func updateQueue(ctx context.Context, c *sqs.Client, name string, attrs map[stri
 	return &sqs.CreateQueueOutput{QueueUrl: got.QueueUrl}, nil
 }
 
-// orderQueues puts every dead-letter queue before the queues that use it.
+// orderQueues puts every dead-letter queue before the queues that use it,
+// also along a chain (a dead-letter queue that has a dead-letter queue of its
+// own); a queue whose target is not in qs, or a cycle, keeps its place at the end.
 func orderQueues(qs []samtemplate.Queue) []samtemplate.Queue {
-	var dlqs, rest []samtemplate.Queue
-	isDLQ := map[string]bool{}
+	inTemplate := map[string]bool{}
 	for _, q := range qs {
-		isDLQ[q.DeadLetterQueue] = true
+		inTemplate[q.LogicalID] = true
 	}
-	for _, q := range qs {
-		if isDLQ[q.LogicalID] {
-			dlqs = append(dlqs, q)
-		} else {
-			rest = append(rest, q)
+	out := make([]samtemplate.Queue, 0, len(qs))
+	placed := map[string]bool{}
+	for len(out) < len(qs) {
+		progress := false
+		for _, q := range qs {
+			if !placed[q.LogicalID] && (q.DeadLetterQueue == "" || placed[q.DeadLetterQueue] || !inTemplate[q.DeadLetterQueue]) {
+				out, placed[q.LogicalID], progress = append(out, q), true, true
+			}
+		}
+		if !progress {
+			for _, q := range qs {
+				if !placed[q.LogicalID] {
+					out, placed[q.LogicalID] = append(out, q), true
+				}
+			}
 		}
 	}
-	return append(dlqs, rest...)
+	return out
 }
 
 func seconds(s float64) string { return strconv.Itoa(int(s)) }

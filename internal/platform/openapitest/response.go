@@ -63,6 +63,10 @@ func (d *Document) operation(method, path string) (string, error) {
 		}
 	}
 	if template == "" {
+		// API Gateway sends "/x/" to the route "/x" (HTTP API routes cannot end in "/").
+		if trimmed, ok := strings.CutSuffix(path, "/"); ok && trimmed != "" {
+			return d.operation(method, trimmed)
+		}
 		return "", fmt.Errorf("no path of the document matches %s", path)
 	}
 	item, itemPtr, err := deref(d.root, ptr("/paths", template))

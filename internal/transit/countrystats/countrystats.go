@@ -17,10 +17,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
 	"github.com/mosaic-platform/mosaic/internal/transit/objects"
 	"github.com/mosaic-platform/mosaic/internal/transit/records"
@@ -28,6 +31,52 @@ import (
 
 // MaxDays is the longest range one call may ask for.
 const MaxDays = 366
+
+// MaxResponseBytes bounds the encoded JSON body of GET /country-stats, which
+// must fit Lambda's 6 MB response payload (where API Gateway's envelope
+// escapes every quote of the body: 10 per country-day, +7 % at worst, so
+// 5 MB of body is under 5.4 MB of payload). A range is refused up front when
+// its days × countries, each country-day counted at its largest possible
+// encoding (dayBytes: 149 bytes, every count at the int64 maximum), could
+// exceed it: a full year then fits up to 91 countries, 183 countries up to
+// 183 days. Real answers are smaller (≈ 94 bytes a country-day).
+const MaxResponseBytes = 5_000_000
+
+// dayBytes is the longest encoding of one country-day in the answer,
+// `"YYYY-MM-DD":{...},`, measured on encoding/json's output.
+var dayBytes = func() int {
+	avg := 1.2345678901234567e-308 // the longest encoding of a non-negative float64
+	b, err := json.Marshal(map[string]DayStats{"2024-05-01": {BusesStarted: math.MaxInt64,
+		Passengers: math.MaxInt64, AverageDelaySeconds: &avg}})
+	if err != nil {
+		panic(err)
+	}
+	return len(b) - len("{}") + len(",")
+}()
+
+// responseBound is the largest encoded answer for these countries over days days.
+func responseBound(countries []string, days int) int {
+	n := len(`{"from":"2024-05-01","to":"2024-05-01","countries":{}}`)
+	for _, c := range countries {
+		n += countryBytes(c) + days*dayBytes
+	}
+	return n
+}
+
+// countryBytes is a country's share of the answer without its days: `"<name>":{},`.
+func countryBytes(name string) int {
+	b, _ := json.Marshal(name)
+	return len(b) + len(":{},")
+}
+
+// maxDaysFor is the longest range whose answer for countries stays within MaxResponseBytes.
+func maxDaysFor(countries []string) int {
+	if len(countries) == 0 {
+		return MaxDays
+	}
+	room := MaxResponseBytes - responseBound(countries, 0)
+	return min(max(room/(len(countries)*dayBytes), 0), MaxDays)
+}
 
 // Catalog is what the query needs from the catalog.
 type Catalog interface {
@@ -139,7 +188,14 @@ func (s *Service) Query(ctx context.Context, from, to time.Time) (Response, erro
 		names = append(names, name)
 	}
 	for _, d := range days {
-		names = append(names, d.Country) // a country may be in the data before its list entry
+		if _, listed := countries[d.Country]; !listed && !slices.Contains(names[len(countries):], d.Country) {
+			names = append(names, d.Country) // a country may be in the data before its list entry
+		}
+	}
+	if span := int(to.Sub(from).Hours()/24) + 1; responseBound(names, span) > MaxResponseBytes {
+		msg := fmt.Sprintf("from %s to %s is %d days of %d countries, more than one response holds (%d bytes); ask for at most %d days",
+			f, t, span, len(names), MaxResponseBytes, maxDaysFor(names))
+		return Response{}, apigw.Validation(apigw.FieldError{Field: "from", Message: msg}, apigw.FieldError{Field: "to", Message: msg})
 	}
 	for _, name := range names {
 		if resp.Countries[name] == nil {

@@ -112,20 +112,26 @@ func (s *DynamoStore) Get(ctx context.Context, id string) (Task, []City, error) 
 
 // SetCitiesTotal records the number of cities; a redelivered fan-out sets it again to the same value.
 func (s *DynamoStore) SetCitiesTotal(ctx context.Context, id string, total int) error {
-	return s.update(ctx, id, "SET cities_total = :n", map[string]types.AttributeValue{":n": num(int64(total))})
+	return s.update(ctx, id, "SET cities_total = :n", map[string]types.AttributeValue{":n": num(int64(total))}, "")
 }
 
 // FailFanOut records why the cities could not be listed.
 func (s *DynamoStore) FailFanOut(ctx context.Context, id, reason string) error {
-	return s.update(ctx, id, "SET fan_out_error = :e", map[string]types.AttributeValue{":e": str(reason)})
+	return s.update(ctx, id, "SET fan_out_error = :e", map[string]types.AttributeValue{":e": str(reason)}, "")
 }
 
-func (s *DynamoStore) update(ctx context.Context, id, expr string, vals map[string]types.AttributeValue) error {
+// update applies expr to the task item if it exists (and extra holds, when
+// set); ErrNotFound when the condition fails.
+func (s *DynamoStore) update(ctx context.Context, id, expr string, vals map[string]types.AttributeValue, extra string) error {
+	cond := "attribute_exists(pk)"
+	if extra != "" {
+		cond += " AND " + extra
+	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       map[string]types.AttributeValue{"pk": str(taskKey(id)), "sk": str("TASK")},
 		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
 	})
 	var cf *types.ConditionalCheckFailedException
@@ -140,6 +146,35 @@ func (s *DynamoStore) update(ctx context.Context, id, expr string, vals map[stri
 
 // RecordCity stores one city's outcome unless the city already succeeded.
 func (s *DynamoStore) RecordCity(ctx context.Context, id string, c City) error {
+	_, err := s.putCity(ctx, id, c, "attribute_not_exists(pk) OR #s <> :ok", nil)
+	return err
+}
+
+// GiveUpCity stores a failed city unless it already succeeded or failed.
+func (s *DynamoStore) GiveUpCity(ctx context.Context, id string, c City) (bool, error) {
+	if _, _, err := s.Get(ctx, id); err != nil {
+		return false, err
+	}
+	c.Status = CityFailed
+	return s.putCity(ctx, id, c, "attribute_not_exists(pk) OR (#s <> :ok AND #s <> :failed)",
+		map[string]types.AttributeValue{":failed": str(CityFailed)})
+}
+
+// GiveUpFanOut records the fan-out's failure unless one is recorded already.
+func (s *DynamoStore) GiveUpFanOut(ctx context.Context, id, reason string) (bool, error) {
+	if _, _, err := s.Get(ctx, id); err != nil {
+		return false, err
+	}
+	err := s.update(ctx, id, "SET fan_out_error = :e", map[string]types.AttributeValue{":e": str(reason)},
+		"attribute_not_exists(fan_out_error)")
+	if errors.Is(err, ErrNotFound) {
+		return false, nil // recorded already (the task exists: read above)
+	}
+	return err == nil, err
+}
+
+// putCity writes a city item if cond holds; a failed condition is no error.
+func (s *DynamoStore) putCity(ctx context.Context, id string, c City, cond string, vals map[string]types.AttributeValue) (bool, error) {
 	item := map[string]types.AttributeValue{
 		"pk": str(taskKey(id)), "sk": str(cityKey(c.City)), "city": num(int64(c.City)),
 		"name": str(c.Name), "country": str(c.Country), "status": str(c.Status),
@@ -149,19 +184,23 @@ func (s *DynamoStore) RecordCity(ctx context.Context, id string, c City) error {
 	if c.Error != "" {
 		item["error"] = str(c.Error)
 	}
+	values := map[string]types.AttributeValue{":ok": str(CitySucceeded)}
+	for k, v := range vals {
+		values[k] = v
+	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(s.table),
 		Item:                      item,
-		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #s <> :ok"),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":ok": str(CitySucceeded)},
+		ExpressionAttributeValues: values,
 	})
 	var cf *types.ConditionalCheckFailedException
 	if errors.As(err, &cf) {
-		return nil // already succeeded: a late report changes nothing
+		return false, nil // already final: a late or repeated report changes nothing
 	}
 	if err != nil {
-		return fmt.Errorf("record city %d of task %s: %w", c.City, id, err)
+		return false, fmt.Errorf("record city %d of task %s: %w", c.City, id, err)
 	}
-	return nil
+	return true, nil
 }

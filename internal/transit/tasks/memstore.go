@@ -79,3 +79,30 @@ func (m *MemStore) RecordCity(_ context.Context, id string, c City) error {
 	}
 	return nil
 }
+
+// GiveUpCity stores a failed city unless it already succeeded or failed.
+func (m *MemStore) GiveUpCity(_ context.Context, id string, c City) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cs, ok := m.cities[id]
+	if !ok {
+		return false, ErrNotFound
+	}
+	if s := cs[c.City].Status; s == CitySucceeded || s == CityFailed {
+		return false, nil
+	}
+	c.Status = CityFailed
+	cs[c.City] = c
+	return true, nil
+}
+
+// GiveUpFanOut records the fan-out's failure unless one is recorded already.
+func (m *MemStore) GiveUpFanOut(_ context.Context, id, reason string) (bool, error) {
+	wrote := false
+	err := m.edit(id, func(t *Task) {
+		if t.FanOutError == "" {
+			t.FanOutError, wrote = reason, true
+		}
+	})
+	return wrote, err
+}

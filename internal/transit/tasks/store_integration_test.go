@@ -3,6 +3,7 @@ package tasks_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -56,6 +57,50 @@ func storeContract(t *testing.T, ctx context.Context, s tasks.Store) {
 	task, _, _ = s.Get(ctx, "A")
 	if task.FanOutError != "list cities: 503" {
 		t.Fatalf("fan-out error: %+v", task)
+	}
+
+	// Dead letters: recorded once, never over a final outcome.
+	giveUp := func(c tasks.City, want bool) {
+		t.Helper()
+		wrote, err := s.GiveUpCity(ctx, "A", c)
+		if err != nil || wrote != want {
+			t.Fatalf("GiveUpCity(%+v) = %v, %v; want %v", c, wrote, err, want)
+		}
+	}
+	giveUp(tasks.City{City: 2, Error: "gave up"}, false)  // succeeded
+	giveUp(tasks.City{City: 10, Error: "gave up"}, false) // failed with its own error
+	must(s.RecordCity(ctx, "A", tasks.City{City: 11, Status: tasks.CityRetrying, Error: "503", Attempts: 2}))
+	giveUp(tasks.City{City: 11, Name: "Eleven", Error: "gave up after 3 deliveries", Attempts: 3}, true)
+	giveUp(tasks.City{City: 11, Error: "again"}, false) // a redelivered dead letter
+	giveUp(tasks.City{City: 12, Error: "gave up after 3 deliveries", Attempts: 3}, true)
+	_, cities, err = s.Get(ctx, "A")
+	must(err)
+	if len(cities) != 4 || cities[0].Status != tasks.CitySucceeded || cities[1].Error != "malformed" ||
+		cities[2] != (tasks.City{City: 11, Name: "Eleven", Status: tasks.CityFailed, Error: "gave up after 3 deliveries", Attempts: 3}) ||
+		cities[3].Status != tasks.CityFailed {
+		t.Fatalf("cities after dead letters: %+v", cities)
+	}
+	must(s.RecordCity(ctx, "A", tasks.City{City: 11, Status: tasks.CitySucceeded, Attempts: 4})) // success still wins
+	if _, cities, _ = s.Get(ctx, "A"); cities[2].Status != tasks.CitySucceeded {
+		t.Fatalf("a late success was not recorded: %+v", cities[2])
+	}
+	if _, err := s.GiveUpCity(ctx, "B", tasks.City{City: 1}); !errors.Is(err, tasks.ErrNotFound) {
+		t.Fatalf("GiveUpCity on unknown task: %v", err)
+	}
+	if wrote, err := s.GiveUpFanOut(ctx, "A", "gave up"); wrote || err != nil {
+		t.Fatalf("GiveUpFanOut over a recorded error = %v, %v", wrote, err)
+	}
+	must(s.Create(ctx, tasks.Task{ID: "F", Date: "2024-05-01", CreatedAt: created}))
+	for i, want := range []bool{true, false} {
+		if wrote, err := s.GiveUpFanOut(ctx, "F", fmt.Sprint("gave up ", i)); wrote != want || err != nil {
+			t.Fatalf("GiveUpFanOut #%d = %v, %v", i, wrote, err)
+		}
+	}
+	if task, _, _ = s.Get(ctx, "F"); task.FanOutError != "gave up 0" {
+		t.Fatalf("fan-out error: %+v", task)
+	}
+	if _, err := s.GiveUpFanOut(ctx, "B", "x"); !errors.Is(err, tasks.ErrNotFound) {
+		t.Fatalf("GiveUpFanOut on unknown task: %v", err)
 	}
 }
 

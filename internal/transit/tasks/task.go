@@ -61,6 +61,14 @@ type Store interface {
 	// RecordCity records one city's outcome; a succeeded city is never
 	// downgraded by a late failure report of an earlier attempt.
 	RecordCity(ctx context.Context, id string, c City) error
+	// GiveUpCity records c (status CityFailed) for a city whose message the
+	// queue dead-lettered, unless the city already has a final outcome
+	// (succeeded, or failed with its own error); it reports whether it wrote.
+	// A redelivered dead letter therefore changes nothing.
+	GiveUpCity(ctx context.Context, id string, c City) (bool, error)
+	// GiveUpFanOut records reason as the fan-out's failure unless one is
+	// recorded already; it reports whether it wrote.
+	GiveUpFanOut(ctx context.Context, id, reason string) (bool, error)
 }
 
 // Report is the body of GET /process-request/{task_id}.
