@@ -296,11 +296,8 @@ func (d *DynamoStore) List(ctx context.Context, status Status, before string, li
 	}
 	all := slices.Concat(shards...)
 	slices.SortFunc(all, func(a, b Post) int { return cmp.Compare(listKey(b), listKey(a)) })
-	if len(all) <= limit {
-		return all, "", nil
-	}
-	all = all[:limit]
-	return all, listKey(all[limit-1]), nil
+	posts, next := endPage(all, limit)
+	return posts, next, nil
 }
 
 // queryShard returns up to want posts of one index partition before the position.
@@ -316,6 +313,7 @@ func (d *DynamoStore) queryShard(ctx context.Context, partition, before string, 
 	var (
 		posts []Post
 		start map[string]types.AttributeValue
+		text  int // a lower bound of the posts' size on a page
 	)
 	for {
 		out, err := d.db.Query(ctx, &dynamodb.QueryInput{
@@ -336,12 +334,40 @@ func (d *DynamoStore) queryShard(ctx context.Context, partition, before string, 
 				return nil, err
 			}
 			posts = append(posts, p)
+			text += textBytes(p)
 		}
-		// A page stops at 1 MB as well as at Limit: go on until enough or none left.
-		if start = out.LastEvaluatedKey; len(start) == 0 || len(posts) >= want {
+		// A page stops at 1 MB as well as at Limit: go on until enough or none
+		// left. Once this shard's posts alone fill a whole page (maxPageBytes,
+		// which the handler enforces on sizes never below textBytes), no page
+		// can reach past them, so reading more would only cost memory.
+		if start = out.LastEvaluatedKey; len(start) == 0 || len(posts) >= want || text >= maxPageBytes {
 			return posts, nil
 		}
 	}
+}
+
+// endPage cuts a listing sorted newest first into one page: at limit posts, or
+// after the post whose text fills maxPageBytes — which is at or before the last
+// post of any shard that stopped reading there (see queryShard). next is the
+// list key the following page starts before, "" when nothing is left.
+func endPage(sorted []Post, limit int) ([]Post, string) {
+	text := 0
+	for i, p := range sorted {
+		text += textBytes(p)
+		if i+1 < len(sorted) && (i+1 == limit || text >= maxPageBytes) {
+			return sorted[:i+1], listKey(p)
+		}
+	}
+	return sorted, ""
+}
+
+// textBytes is the size of a post's text, below what it takes on a page.
+func textBytes(p Post) int {
+	n := len(p.Title) + len(p.Author)
+	for _, para := range p.Paragraphs {
+		n += len(para)
+	}
+	return n
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

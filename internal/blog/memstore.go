@@ -118,16 +118,12 @@ func (s *MemoryStore) List(_ context.Context, status Status, before string, limi
 		}
 	}
 	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(b.key, a.key) })
-	next := ""
-	if len(all) > limit {
-		all = all[:limit]
-		next = all[limit-1].key
-	}
 	out := make([]Post, len(all))
 	for i, e := range all {
 		out[i] = clonePost(e.p)
 	}
-	return out, next, nil
+	page, next := endPage(out, limit)
+	return page, next, nil
 }
 
 // clonePost copies p's slices and pointers so that callers cannot change a stored post.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,6 +156,46 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Errorf("flagged = %d posts, next %q, %v", len(fl), next, err)
 		}
 	})
+	t.Run("a page of large posts ends where its text fills a page", func(t *testing.T) {
+		st := newStore(t)
+		const total = 24 // 240 KiB each: 5.6 MB in all, more than one page holds
+		big := strings.Repeat("x", 240<<10)
+		for i := range total {
+			p := newPost(300 + i)
+			p.Paragraphs = []string{big}
+			must(t, st.Create(ctx, p))
+			must(t, st.Moderate(ctx, p.ID, 1, Published, Moderation{Offending: []Offense{}}, base))
+		}
+		var seen []string
+		before, pages := "", 0
+		for ; ; pages++ {
+			ps, next, err := st.List(ctx, Published, before, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := 0
+			for _, p := range ps {
+				seen = append(seen, p.ID)
+				text += textBytes(p)
+			}
+			if text > maxPageBytes+(240<<10) {
+				t.Fatalf("a page of %d bytes of text, more than a page and one post", text)
+			}
+			if next == "" || pages > total {
+				break
+			}
+			before = next
+		}
+		if pages == 0 || len(seen) != total || len(slices.Compact(slices.Clone(seen))) != total {
+			t.Fatalf("%d pages listed %d posts (%d distinct), want %d over more than one page", pages+1, len(seen), len(slices.Compact(slices.Clone(seen))), total)
+		}
+		for i := 1; i < len(seen); i++ {
+			if seen[i-1] <= seen[i] { // ids grow with creation time
+				t.Fatalf("not newest first at %d", i)
+			}
+		}
+	})
+
 	t.Run("an edit racing the verdict always wins", func(t *testing.T) {
 		st := newStore(t)
 		for i := range 8 {
