@@ -83,7 +83,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Apigw-Requestid", requestID)
 	status, routeKey := g.serve(w, r, requestID)
 	g.logger.Info("request",
-		"requestId", requestID, "method", r.Method, "path", r.URL.Path, "routeKey", routeKey,
+		"request_id", requestID, "method", r.Method, "path", r.URL.Path, "routeKey", routeKey,
 		"status", status, "latencyMs", g.now().Sub(start).Milliseconds())
 }
 
@@ -106,7 +106,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 	}
 	resp, err := g.invoke(r.Context(), rt.Function, ev)
 	if err != nil {
-		g.logger.Error("function failed", "function", rt.Function, "requestId", requestID, "error", err.Error())
+		g.logger.Error("function failed", "function", rt.Function, "request_id", requestID, "error", err.Error())
 		return gatewayError(w, http.StatusInternalServerError, "Internal Server Error"), rt.RouteKey()
 	}
 	return writeResponse(w, resp), rt.RouteKey()
@@ -161,7 +161,7 @@ func (g *Gateway) authorize(ctx context.Context, ev events.APIGatewayV2HTTPReque
 	}
 	out, err := g.call(ctx, g.authorizer.Function, req)
 	if err != nil {
-		g.logger.Error("authorizer failed", "requestId", ev.RequestContext.RequestID, "error", err.Error())
+		g.logger.Error("authorizer failed", "request_id", ev.RequestContext.RequestID, "error", err.Error())
 		return authResult{}, http.StatusInternalServerError
 	}
 	var res authResult

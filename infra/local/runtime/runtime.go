@@ -51,6 +51,7 @@ type Stack struct {
 	emu    *localAWS
 	server *http.Server
 	stops  []func()
+	unlock func() // releases the data directory, last of all
 }
 
 // Start brings the whole stack up; Close takes it down.
@@ -65,9 +66,22 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			_ = s.Close(context.Background())
 		}
 	}()
+	if s.unlock, err = lockDataDir(o.DataDir); err != nil {
+		return nil, err
+	}
+	// Listen first: a taken port is found before anything else starts.
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (set PORT to use another port)", o.Addr, err)
+	}
+	s.stops = append(s.stops, func() { _ = ln.Close() })
 
 	prefix, withTTL := "", true
-	if external := externalBackend(o.Env); external != "" {
+	external, err := externalBackend(o.Env)
+	if err != nil {
+		return nil, err
+	}
+	if external != "" {
 		s.Backend, prefix = external, "mosaic-local-"
 	} else {
 		l := config.New(o.Env)
@@ -115,10 +129,6 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
-	}
 	s.URL = "http://" + ln.Addr().String()
 	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.server.Serve(ln) }()
@@ -128,16 +138,41 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 // externalBackend names the AWS endpoint configured outside, or "" to use the
 // embedded emulators. Real AWS is used only when asked for (MOSAIC_BACKEND=aws),
 // so that stray credentials never make `make run` create resources in an account.
-func externalBackend(env config.Env) string {
-	if v, _ := env("MOSAIC_BACKEND"); v == "aws" {
-		return "aws"
+func externalBackend(env config.Env) (string, error) {
+	switch v, _ := env("MOSAIC_BACKEND"); v {
+	case "aws":
+		return "aws", nil
+	case "":
+	default:
+		return "", fmt.Errorf("MOSAIC_BACKEND: %q is not a backend: leave it unset (emulators, or the AWS_ENDPOINT_URL you set) or set aws", v)
 	}
 	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"} {
 		if v, ok := env(k); ok && v != "" {
-			return v
+			if !hasCredentials(env) {
+				// LocalStack accepts any credentials, but the SDK needs some.
+				for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"} {
+					if err := os.Setenv(k, v); err != nil {
+						return "", err
+					}
+				}
+				if _, ok := env("AWS_REGION"); !ok {
+					_ = os.Setenv("AWS_REGION", "us-east-1")
+				}
+			}
+			return v, nil
 		}
 	}
-	return ""
+	return "", nil
+}
+
+// hasCredentials reports whether the environment names AWS credentials or a profile.
+func hasCredentials(env config.Env) bool {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		if v, ok := env(k); ok && v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // parameters gives every template parameter its local value.
@@ -170,6 +205,9 @@ func parameters(t *samtemplate.Template, o Options) (map[string]string, error) {
 // directory so that cursors stay valid across restarts.
 func cursorSecret(o Options) (string, error) {
 	if v, ok := o.Env("MOSAIC_CURSOR_SECRET"); ok && v != "" {
+		if len(v) < 32 {
+			return "", fmt.Errorf("MOSAIC_CURSOR_SECRET: %d bytes; a cursor key needs at least 32", len(v))
+		}
 		return v, nil
 	}
 	path := filepath.Join(o.DataDir, "cursor-secret")
@@ -272,6 +310,9 @@ func (s *Stack) Close(ctx context.Context) error {
 	}
 	if s.emu != nil {
 		errs = append(errs, s.emu.close(ctx))
+	}
+	if s.unlock != nil {
+		s.unlock()
 	}
 	return errors.Join(errs...)
 }

@@ -381,3 +381,59 @@ func TestDynamoDBLocalOnRequest(t *testing.T) {
 		t.Fatalf("item lost across a restart on DynamoDB Local: %v", err)
 	}
 }
+
+// TestStartRefusesWhatWouldGoWrong: a data directory in use, a taken port and
+// bad settings stop the start with a message that says what to do.
+func TestStartRefusesWhatWouldGoWrong(t *testing.T) {
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	opts := func(env map[string]string) Options {
+		return Options{
+			Template: "testdata/template.yaml", DataDir: dataDir, Addr: "127.0.0.1:0", Tokens: DevTokens,
+			Functions: testFunctions(&deliveries{seen: map[string][]int{}}),
+			Env:       config.Map(env), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		}
+	}
+	first, err := Start(ctx, opts(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := strings.TrimPrefix(first.URL, "http://")
+	for _, tc := range []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"the data directory is in use", opts(nil), "another make run (pid"},
+		{"the port is taken", func() Options { o := opts(nil); o.DataDir = t.TempDir(); o.Addr = taken; return o }(), "set PORT"},
+		{"an unknown backend", func() Options {
+			o := opts(map[string]string{"MOSAIC_BACKEND": "AWS"})
+			o.DataDir = t.TempDir()
+			return o
+		}(), `MOSAIC_BACKEND: "AWS" is not a backend`},
+		{"a short cursor secret", func() Options {
+			o := opts(map[string]string{"MOSAIC_CURSOR_SECRET": "short"})
+			o.DataDir = t.TempDir()
+			return o
+		}(), "MOSAIC_CURSOR_SECRET: 5 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Start(ctx, tc.o)
+			if err == nil {
+				s.Close(ctx)
+				t.Fatalf("started, want an error mentioning %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+	if err := first.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Start(ctx, opts(nil))
+	if err != nil {
+		t.Fatalf("the data directory stayed locked after Close: %v", err)
+	}
+	again.Close(ctx)
+}
