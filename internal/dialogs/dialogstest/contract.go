@@ -6,38 +6,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
+	"github.com/mosaic-platform/mosaic/internal/platform/clocktest"
 )
 
 // ContractTTL is the DIALOG_TTL the stores under contract must be built with.
 const ContractTTL = time.Hour
-
-// Clock is a settable clock for stores under test.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock by d (backwards when d < 0).
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // NewStore makes an empty store reading its time from now, with ContractTTL.
 type NewStore func(t *testing.T, now func() time.Time) dialogs.Store
@@ -45,9 +22,9 @@ type NewStore func(t *testing.T, now func() time.Time) dialogs.Store
 // StoreContract runs the behaviour every dialogs.Store must have.
 func StoreContract(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
-	setup := func(t *testing.T) (dialogs.Store, *Clock) {
+	setup := func(t *testing.T) (dialogs.Store, *clocktest.Clock) {
 		// From the real time on: DynamoDB's TTL deletes by the real clock.
-		c := NewClock(time.Now())
+		c := clocktest.New(time.Now())
 		return newStore(t, c.Now), c
 	}
 	msg := func(text, lang string) dialogs.Message { return dialogs.Message{Text: text, Language: lang} }

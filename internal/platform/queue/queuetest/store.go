@@ -16,41 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/clocktest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 )
-
-// Clock is a settable clock for stores under test.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // StoreContract runs the Store contract on stores made by newStore, which must
 // make the store read its time from now. Each case uses its own keys, so one
 // table may serve every case.
 func StoreContract(t *testing.T, newStore func(t *testing.T, now func() time.Time) queue.Store) {
 	ctx := context.Background()
-	setup := func(t *testing.T) (queue.Store, *Clock, string) {
+	setup := func(t *testing.T) (queue.Store, *clocktest.Clock, string) {
 		// From the real time on: DynamoDB's TTL deletes items whose expires_at
 		// has passed by the real clock, so a fake clock must not run behind it.
-		clock := NewClock(time.Now())
+		clock := clocktest.New(time.Now())
 		return newStore(t, clock.Now), clock, "contract/" + t.Name()
 	}
 	claim := func(t *testing.T, s queue.Store, key, fp string) queue.Claim {
