@@ -23,12 +23,18 @@ func (f classifierFunc) Classify(ctx context.Context, texts []string) ([]classif
 	return f(ctx, texts)
 }
 
-// wordClassifier flags, as profanity, every text that contains "darn"; it counts its calls.
-type wordClassifier struct{ calls, texts atomic.Int64 }
+// wordClassifier flags, as profanity, every text that contains "darn"; it
+// counts its calls and texts, and records the largest batch it was sent.
+type wordClassifier struct{ calls, texts, largest atomic.Int64 }
 
 func (w *wordClassifier) Classify(_ context.Context, texts []string) ([]classify.Result, error) {
 	w.calls.Add(1)
 	w.texts.Add(int64(len(texts)))
+	for n := int64(len(texts)); ; {
+		if old := w.largest.Load(); n <= old || w.largest.CompareAndSwap(old, n) {
+			break
+		}
+	}
 	out := make([]classify.Result, len(texts))
 	for i, t := range texts {
 		r := classify.Result{Model: "words-test", TopLabel: classify.Profanity,
@@ -246,10 +252,16 @@ func TestModerateSendsAtMost32TextsPerCall(t *testing.T) {
 	}
 	ps[65] = "darn"
 	f.add(t, postA, ps...)
-	f.deliver(t, ModerationRequest{ID: postA, Version: 1})
+	if f.deliver(t, ModerationRequest{ID: postA, Version: 1}) {
+		t.Fatal("moderating a 70-paragraph post failed")
+	}
+	if n := f.words.largest.Load(); n > 32 {
+		t.Errorf("the classifier was sent %d texts in one call, want at most 32", n)
+	}
 	p := f.get(t, postA)
-	if f.words.calls.Load() != 3 || f.words.texts.Load() != 70 || p.Status != Flagged || p.Moderation.Offending[0].Index != 65 {
-		t.Errorf("%d calls for %d texts; %+v", f.words.calls.Load(), f.words.texts.Load(), p.Moderation)
+	if f.words.calls.Load() != 3 || f.words.texts.Load() != 70 || p.Status != Flagged || p.Moderation == nil ||
+		len(p.Moderation.Offending) != 1 || p.Moderation.Offending[0].Index != 65 {
+		t.Fatalf("%d calls for %d texts; %+v", f.words.calls.Load(), f.words.texts.Load(), p.Moderation)
 	}
 }
 

@@ -5,6 +5,7 @@ package classify
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -37,12 +38,32 @@ type Score struct {
 }
 
 // Result is the classification of one text: labels sorted by score, highest first.
+// Its JSON is the SPEC's shape, every key always present (see MarshalJSON).
 type Result struct {
 	Flagged  bool    `json:"flagged"`
-	TopLabel Label   `json:"top_label,omitempty"` // absent when no label scores above zero
+	TopLabel Label   `json:"top_label"` // "" when no label scores above zero: null in JSON
 	Labels   []Score `json:"labels"`
 	Model    string  `json:"model"`
 	Cached   bool    `json:"cached"`
+}
+
+// resultJSON is Result as clients see it: top_label is null, not "", when
+// every score is zero. It lists Result's fields in the same order.
+type resultJSON struct {
+	Flagged  bool    `json:"flagged"`
+	TopLabel *Label  `json:"top_label"`
+	Labels   []Score `json:"labels"`
+	Model    string  `json:"model"`
+	Cached   bool    `json:"cached"`
+}
+
+// MarshalJSON writes r with "top_label": null when it has no top label.
+func (r Result) MarshalJSON() ([]byte, error) {
+	out := resultJSON{Flagged: r.Flagged, Labels: r.Labels, Model: r.Model, Cached: r.Cached}
+	if r.TopLabel != "" {
+		out.TopLabel = &r.TopLabel
+	}
+	return json.Marshal(out)
 }
 
 // Classifier classifies texts; the i-th result belongs to the i-th text.

@@ -3,6 +3,7 @@ package classify
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,64 @@ func TestClassifyHandlerAnswersBeforeTheDeadline(t *testing.T) {
 	resp, _ := handle(ctx, request("GET", "message=hi", "", "writer"))
 	if resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" || ctx.Err() != nil {
 		t.Fatalf("status %d, Retry-After %q, ctx %v", resp.StatusCode, resp.Headers["Retry-After"], ctx.Err())
+	}
+}
+
+// TestClassifyTopLabelIsNullWhenNothingScores checks the SPEC's response
+// shape: top_label is always present, null for a text scoring zero on every
+// label and the highest label otherwise.
+func TestClassifyTopLabelIsNullWhenNothingScores(t *testing.T) {
+	h, err := NewClassify(context.Background(), function.Deps{Env: config.Map(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := h.(apigw.HandlerFunc)
+	check := func(name string, raw json.RawMessage, want any) {
+		t.Helper()
+		var r map[string]any
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatal(err)
+		}
+		top, ok := r["top_label"]
+		if !ok || top != want {
+			t.Errorf("%s: top_label %v (present %v), want %v in %s", name, top, ok, want, raw)
+		}
+	}
+	resp, err := handle(context.Background(), request("GET", "message=good+morning", "", "writer"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	openapitest.ValidateResponse(t, "GET", "/classify", resp)
+	check("GET good morning", json.RawMessage(resp.Body), nil)
+
+	resp, err = handle(context.Background(), request("POST", "", `{"texts":["good morning","I will kill you"]}`, "writer"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	openapitest.ValidateResponse(t, "POST", "/classify", resp)
+	var b struct{ Results []json.RawMessage }
+	if err := json.Unmarshal([]byte(resp.Body), &b); err != nil || len(b.Results) != 2 {
+		t.Fatalf("%s: %v", resp.Body, err)
+	}
+	check("POST good morning", b.Results[0], nil)
+	check("POST I will kill you", b.Results[1], "violence")
+}
+
+// TestResultJSONMirrorsResult keeps resultJSON, which MarshalJSON writes, in
+// step with Result: the same fields, names and tags, in the same order.
+func TestResultJSONMirrorsResult(t *testing.T) {
+	r, j := reflect.TypeFor[Result](), reflect.TypeFor[resultJSON]()
+	if r.NumField() != j.NumField() {
+		t.Fatalf("Result has %d fields, resultJSON %d", r.NumField(), j.NumField())
+	}
+	for i := range r.NumField() {
+		a, b := r.Field(i), j.Field(i)
+		if a.Name != b.Name || a.Tag != b.Tag || (a.Type != b.Type && a.Name != "TopLabel") {
+			t.Errorf("field %d: Result %s %s %q, resultJSON %s %s %q", i, a.Name, a.Type, a.Tag, b.Name, b.Type, b.Tag)
+		}
+	}
+	got, err := json.Marshal(Result{Flagged: true, TopLabel: Hate, Labels: []Score{{Label: Hate, Score: 1}}, Model: "m", Cached: true})
+	if want := `{"flagged":true,"top_label":"hate","labels":[{"label":"hate","score":1}],"model":"m","cached":true}`; err != nil || string(got) != want {
+		t.Errorf("%s %v, want %s", got, err, want)
 	}
 }

@@ -146,9 +146,11 @@ func (s *Service) validate(body FeedbackRequest, known func(string) bool) ([]vot
 	return votes, failed, v.Err()
 }
 
-// Feedback answers POST /api/feedback/: every known id is recorded (once per
-// client, query and sticker: a repeat is accepted but does not count again);
-// unknown ids are listed in failed.
+// Feedback answers POST /api/feedback/: every known id is recorded as the
+// client's latest vote on (query, sticker), which counts once: a repeat is
+// accepted but does not count again, a reversal moves the client's count to
+// the other side; unknown ids are listed in failed. Accepted counts the known
+// ids, whether their vote was counted, moved or confirmed.
 func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	client, err := ClientKey(req)
 	if err != nil {
@@ -207,8 +209,8 @@ func (s *Service) allow(ctx context.Context, req events.APIGatewayV2HTTPRequest,
 }
 
 // record writes the votes, a few at a time. Each vote is atomic and
-// idempotent per client, so a client retrying after a partial failure loses
-// nothing and double-counts nothing.
+// idempotent per client (its latest direction wins), so a client retrying
+// after a partial failure loses nothing and double-counts nothing.
 func (s *Service) record(ctx context.Context, client string, votes []vote, at time.Time) error {
 	sem := make(chan struct{}, voteConcurrency)
 	var (

@@ -9,18 +9,26 @@ package feedback
 //	query usage     USAGE#<shard>           <query>         usage N, display S, last_used_at S
 //	searches a day  DAY#<shard>             <YYYY-MM-DD>    searches N
 //	feedback        Q#<query>               <sticker id>    positives N, negatives N
-//	vote marker     VOTE#<hash>             VOTE            expires_at (a client's vote on a pair)
+//	vote marker     VOTE#<hash>             VOTE            positive BOOL, expires_at (a client's latest vote on a pair)
 //	rate window     RATE#<client>           <window start>  units N, expires_at
 //
 // <query> is the normalized query; <shard> spreads the usage and day counters
 // over usageShards partitions so that popular days and the all-queries listing
 // never sit on one hot partition (usage by query hash, days at random).
 // Access patterns: a search is one UpdateItem ADD on its usage item and one on
-// a day shard, plus a Query of Q#<query> for re-ranking; a vote is one
-// TransactWriteItems that puts the vote marker (attribute_not_exists) and ADDs
-// to the feedback item, so a repeated vote changes nothing; the rate limit is
-// an UpdateItem ADD conditioned on the window's total; analytics Query every
-// USAGE# shard (sorted in memory) and Q#<query>.
+// a day shard, plus a Query of Q#<query> for re-ranking. A vote is a strongly
+// consistent GetItem of its marker, then at most one TransactWriteItems: for a
+// first vote, put the marker (attribute_not_exists, or expired) and ADD 1 to
+// the feedback item's side; for a reversal, SET the marker's positive
+// conditioned on its old value and ADD +1 to the new side and -1 to the old
+// one; a repeat of the same direction writes nothing. A failed condition (the
+// same client voting concurrently) or a TransactionConflict starts the vote
+// over from the read, so a client's count sits on exactly one side and a
+// counter is decremented only for a marker that had counted on it (it never
+// goes negative). A marker written before markers kept their direction (no
+// positive) cannot be reversed: it stands, unchanged, until it expires. The
+// rate limit is an UpdateItem ADD conditioned on the window's total; analytics
+// Query every USAGE# shard (sorted in memory) and Q#<query>.
 
 import (
 	"context"
@@ -42,8 +50,9 @@ import (
 
 const (
 	usageShards = 16
-	// VoteRetention is how long a client's vote marker is kept: after it the
-	// same client may count again for the same pair.
+	// VoteRetention is how long a client's vote marker is kept after its
+	// first vote or latest reversal (a repeat does not extend it): after it
+	// the same client may count again for the same pair.
 	VoteRetention = 180 * 24 * time.Hour
 )
 
@@ -151,66 +160,122 @@ func voteKey(v Vote) string {
 	return "VOTE#" + hex.EncodeToString(h[:16])
 }
 
-// voteAttempts bounds the retries of a vote cancelled by a concurrent
-// transaction on the same counter (DynamoDB reports TransactionConflict).
-const voteAttempts = 4
+// voteAttempts bounds the attempts of one vote. An attempt is retried when a
+// concurrent transaction on the same items cancelled it (TransactionConflict)
+// or when the marker changed between its read and the conditional write (the
+// same client voting concurrently on the same pair).
+const voteAttempts = 6
 
-// Vote implements Store.
-func (s *DynamoStore) Vote(ctx context.Context, v Vote, at time.Time) (bool, error) {
+// Vote implements Store: it reads the client's marker, then writes the one
+// transaction that its state calls for, conditioned on that state, and starts
+// over when the condition fails.
+func (s *DynamoStore) Vote(ctx context.Context, v Vote, at time.Time) (VoteOutcome, error) {
 	for attempt := 1; ; attempt++ {
-		counted, conflict, err := s.vote(ctx, v, at)
-		if !conflict || attempt == voteAttempts {
-			return counted, err
+		outcome, retry, err := s.vote(ctx, v, at)
+		if !retry {
+			return outcome, err
 		}
-		// Full jitter up to 10 ms × 2^attempt, then try again.
+		if attempt == voteAttempts {
+			return VoteUnchanged, fmt.Errorf("record vote after %d attempts: %w", attempt, err)
+		}
+		// Full jitter up to 5 ms × 2^attempt, then try again.
 		select {
 		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-time.After(time.Duration(rand.Int64N(int64(10*time.Millisecond) << attempt))):
+			return VoteUnchanged, ctx.Err()
+		case <-time.After(time.Duration(rand.Int64N(int64(5*time.Millisecond) << attempt))):
 		}
 	}
 }
 
-// vote makes one attempt; conflict reports a cancellation worth retrying.
-func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (counted, conflict bool, err error) {
-	field := "negatives"
-	if v.Positive {
-		field = "positives"
+// Attributes of a vote marker.
+const (
+	markerPositive = "positive"   // BOOL, the direction of the client's latest vote
+	markerExpires  = "expires_at" // N, Unix seconds; the marker counts until then, inclusive
+)
+
+// vote makes one attempt; retry reports a cancellation worth retrying.
+func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (outcome VoteOutcome, retry bool, err error) {
+	mk := key(voteKey(v), "VOTE")
+	got, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: mk, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return VoteUnchanged, false, fmt.Errorf("read vote marker: %w", err)
 	}
-	marker := key(voteKey(v), "VOTE")
-	marker["expires_at"] = num(at.Add(VoteRetention).Unix())
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName:           aws.String(s.table),
-			Item:                marker,
-			ConditionExpression: aws.String("attribute_not_exists(pk) OR expires_at < :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": num(at.Unix()),
-			},
-		}},
-		{Update: &types.Update{
-			TableName:                 aws.String(s.table),
-			Key:                       key("Q#"+v.Query, v.Sticker),
-			UpdateExpression:          aws.String("ADD #f :one"),
-			ExpressionAttributeNames:  map[string]string{"#f": field},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-		}},
-	}})
+	now, expires := num(at.Unix()), num(at.Add(VoteRetention).Unix())
+	field, other := "negatives", "positives"
+	if v.Positive {
+		field, other = other, field
+	}
+	live := got.Item != nil && dynamoitem.Int(got.Item, markerExpires) >= at.Unix()
+	var items []types.TransactWriteItem
+	if !live {
+		// First vote (or the old marker expired): put the marker, count the vote.
+		marker := key(voteKey(v), "VOTE")
+		marker[markerPositive] = &types.AttributeValueMemberBOOL{Value: v.Positive}
+		marker[markerExpires] = expires
+		outcome = VoteCounted
+		items = []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName:                 aws.String(s.table),
+				Item:                      marker,
+				ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at < :now"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":now": now},
+			}},
+			{Update: &types.Update{
+				TableName:                 aws.String(s.table),
+				Key:                       key("Q#"+v.Query, v.Sticker),
+				UpdateExpression:          aws.String("ADD #f :one"),
+				ExpressionAttributeNames:  map[string]string{"#f": field},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+			}},
+		}
+	} else {
+		prev, ok := got.Item[markerPositive].(*types.AttributeValueMemberBOOL)
+		if !ok || prev.Value == v.Positive {
+			// A repeat; or a marker written before markers kept the direction,
+			// whose count cannot be moved: it stands until it expires.
+			return VoteUnchanged, false, nil
+		}
+		// A reversal: flip the marker if it still holds the old direction,
+		// and move the count from the old side to the new one.
+		outcome = VoteReversed
+		items = []types.TransactWriteItem{
+			{Update: &types.Update{
+				TableName:                aws.String(s.table),
+				Key:                      mk,
+				UpdateExpression:         aws.String("SET #p = :new, #e = :exp"),
+				ConditionExpression:      aws.String("#p = :old AND #e >= :now"),
+				ExpressionAttributeNames: map[string]string{"#p": markerPositive, "#e": markerExpires},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":new": &types.AttributeValueMemberBOOL{Value: v.Positive},
+					":old": &types.AttributeValueMemberBOOL{Value: !v.Positive},
+					":exp": expires, ":now": now,
+				},
+			}},
+			{Update: &types.Update{
+				TableName:                 aws.String(s.table),
+				Key:                       key("Q#"+v.Query, v.Sticker),
+				UpdateExpression:          aws.String("ADD #f :one, #o :minus"),
+				ExpressionAttributeNames:  map[string]string{"#f": field, "#o": other},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":minus": num(-1)},
+			}},
+		}
+	}
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		for _, r := range cancelled.CancellationReasons {
 			switch aws.ToString(r.Code) {
-			case "ConditionalCheckFailed":
-				return false, false, nil // this client already voted on this pair
-			case "TransactionConflict":
-				conflict = true
+			case "ConditionalCheckFailed", "TransactionConflict":
+				// The marker changed since it was read, or another
+				// transaction holds these items: read it again.
+				return VoteUnchanged, true, err
 			}
 		}
 	}
 	if err != nil {
-		return false, conflict, fmt.Errorf("record vote: %w", err)
+		return VoteUnchanged, false, fmt.Errorf("record vote: %w", err)
 	}
-	return true, false, nil
+	return outcome, false, nil
 }
 
 // Allow implements Store.

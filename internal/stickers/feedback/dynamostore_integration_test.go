@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
@@ -17,9 +20,35 @@ func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
 	})
 }
 
-// BenchmarkVoteOnDynamoDBLocal is the cost of recording one vote (a
-// TransactWriteItems of the vote marker and the counter) against DynamoDB
-// Local, next to the cost of reading a query's feedback for re-ranking.
+// TestLegacyVoteMarkerStands: a marker written before markers kept the vote's
+// direction cannot be moved (its side is unknown): the client's votes change
+// nothing until it expires, then count anew.
+func TestLegacyVoteMarkerStands(t *testing.T) {
+	db, table := emutest.Table(t, "StickersTable")
+	s := NewDynamoStore(db, table)
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	v := Vote{Query: "cat", Sticker: "1F408", Client: "old", Positive: true}
+	marker := key(voteKey(v), "VOTE")
+	marker["expires_at"] = num(at.Add(VoteRetention).Unix())
+	if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: marker}); err != nil {
+		t.Fatal(err)
+	}
+	for _, positive := range []bool{true, false} {
+		v.Positive = positive
+		if o, err := s.Vote(t.Context(), v, at.Add(time.Hour)); err != nil || o != VoteUnchanged {
+			t.Fatalf("vote (positive %v) over a legacy marker: %v %v", positive, o, err)
+		}
+	}
+	if o, err := s.Vote(t.Context(), v, at.Add(VoteRetention+time.Second)); err != nil || o != VoteCounted {
+		t.Fatalf("vote after the legacy marker expired: %v %v", o, err)
+	}
+	wantCounts(t, s, "cat", map[string][2]int64{"1F408": {0, 1}})
+}
+
+// BenchmarkVoteOnDynamoDBLocal is the cost of recording one new vote (a
+// GetItem of the vote marker, then a TransactWriteItems of the marker and the
+// counter) against DynamoDB Local, next to the cost of reading a query's
+// feedback for re-ranking.
 func BenchmarkVoteOnDynamoDBLocal(b *testing.B) {
 	s := NewDynamoStore(emutest.Table(b, "StickersTable"))
 	at := time.Now()

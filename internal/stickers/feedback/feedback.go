@@ -1,12 +1,14 @@
 // Package feedback records what users say about search results and turns it
 // into a ranking signal that one click cannot dominate: per (normalized query,
 // sticker) counts of positive and negative votes, each client counted at most
-// once per pair, scored by Wilson lower bounds.
+// once per pair (its latest vote: a reversal moves its count to the other
+// side), scored by Wilson lower bounds.
 package feedback
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 )
@@ -34,6 +36,31 @@ type Vote struct {
 	Positive bool
 }
 
+// VoteOutcome is what Store.Vote did with a vote.
+type VoteOutcome int
+
+const (
+	// VoteUnchanged: the client's latest vote on the pair already had this direction.
+	VoteUnchanged VoteOutcome = iota
+	// VoteCounted: the client's first (or first unexpired) vote on the pair, counted.
+	VoteCounted
+	// VoteReversed: the client's count moved from the other side to this one.
+	VoteReversed
+)
+
+// String names o for logs and test failures.
+func (o VoteOutcome) String() string {
+	switch o {
+	case VoteUnchanged:
+		return "unchanged"
+	case VoteCounted:
+		return "counted"
+	case VoteReversed:
+		return "reversed"
+	}
+	return fmt.Sprintf("VoteOutcome(%d)", int(o))
+}
+
 // ErrRateLimited means the client has sent too much feedback recently.
 var ErrRateLimited = errors.New("feedback rate limit reached")
 
@@ -44,9 +71,14 @@ type Store interface {
 	RecordSearch(ctx context.Context, query, display string, at time.Time) error
 	// Feedback returns the counts of every sticker voted on for query.
 	Feedback(ctx context.Context, query string) ([]Counts, error)
-	// Vote counts v unless v.Client already voted on (v.Query, v.Sticker);
-	// it reports whether the vote was counted.
-	Vote(ctx context.Context, v Vote, at time.Time) (bool, error)
+	// Vote makes v the vote of v.Client on (v.Query, v.Sticker): a first vote
+	// counts; a vote in the other direction than the client's previous one
+	// moves its count from one side to the other, atomically; a repeat of the
+	// same direction changes nothing. A client thus counts at most once per
+	// pair, on the side of its latest vote, whatever the interleaving of its
+	// concurrent votes. A marker older than VoteRetention is forgotten (the
+	// vote counts anew, the old count stays).
+	Vote(ctx context.Context, v Vote, at time.Time) (VoteOutcome, error)
 	// Allow takes n units of client's budget in the window that contains at;
 	// it returns false, taking nothing, when the budget would be exceeded.
 	Allow(ctx context.Context, client string, n, limit int, window time.Duration, at time.Time) (bool, error)

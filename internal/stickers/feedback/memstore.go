@@ -12,15 +12,15 @@ type MemStore struct {
 	usage  map[string]Usage
 	days   map[string]int64
 	counts map[string]map[string]*Counts // query → sticker → counts
-	votes  map[[3]string]bool
-	rate   map[string]int // client|window → units taken
+	votes  map[[3]string]memVote         // client, query, sticker → the client's latest vote
+	rate   map[string]int                // client|window → units taken
 }
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
 	return &MemStore{
 		usage: map[string]Usage{}, days: map[string]int64{}, counts: map[string]map[string]*Counts{},
-		votes: map[[3]string]bool{}, rate: map[string]int{},
+		votes: map[[3]string]memVote{}, rate: map[string]int{},
 	}
 }
 
@@ -47,15 +47,24 @@ func (m *MemStore) Feedback(_ context.Context, query string) ([]Counts, error) {
 	return out, nil
 }
 
+// memVote is a client's vote marker: its direction and when it is forgotten.
+type memVote struct {
+	positive bool
+	expires  time.Time
+}
+
 // Vote implements Store.
-func (m *MemStore) Vote(_ context.Context, v Vote, _ time.Time) (bool, error) {
+func (m *MemStore) Vote(_ context.Context, v Vote, at time.Time) (VoteOutcome, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := [3]string{v.Client, v.Query, v.Sticker}
-	if m.votes[k] {
-		return false, nil
+	old, ok := m.votes[k]
+	// Like DynamoStore, a marker counts until its expiry second has passed.
+	live := ok && old.expires.Unix() >= at.Unix()
+	if live && old.positive == v.Positive {
+		return VoteUnchanged, nil
 	}
-	m.votes[k] = true
+	m.votes[k] = memVote{positive: v.Positive, expires: at.Add(VoteRetention)}
 	if m.counts[v.Query] == nil {
 		m.counts[v.Query] = map[string]*Counts{}
 	}
@@ -69,7 +78,15 @@ func (m *MemStore) Vote(_ context.Context, v Vote, _ time.Time) (bool, error) {
 	} else {
 		c.Negatives++
 	}
-	return true, nil
+	if !live {
+		return VoteCounted, nil
+	}
+	if old.positive {
+		c.Positives--
+	} else {
+		c.Negatives--
+	}
+	return VoteReversed, nil
 }
 
 // Allow implements Store.

@@ -50,40 +50,65 @@ func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	return apigw.JSON(http.StatusOK, resp)
 }
 
-// ParseRange reads from and to: real dates, from ≤ to, at most MaxDays days.
-// The seed's misspelt form `&to2024-05-03` (no "=") is accepted for to.
+// ParseRange reads from and to: real dates, from ≤ to, at most MaxDays days,
+// each given once. The seed's misspelt form `&to2024-05-03` (no "=") is
+// accepted for to; given with to=, or twice, it is a 400 like to= twice.
 func ParseRange(q url.Values) (from, to time.Time, err error) {
-	toText := q.Get("to")
-	if _, ok := q["to"]; !ok {
-		for k, v := range q {
-			if rest, ok := strings.CutPrefix(k, "to"); ok && rest != "" && len(v) == 1 && v[0] == "" {
-				toText = rest
+	var v apigw.Validator
+	// once returns the single value of field (which may come from several
+	// keys: to= and the misspelt to<date>), or "" after recording a 400 when
+	// it was given more than once.
+	once := func(field string, vs []string) string {
+		if !v.Check(len(vs) <= 1, field, "must be given once") || len(vs) == 0 {
+			return ""
+		}
+		return vs[0]
+	}
+	tos := append([]string(nil), q["to"]...)
+	for k, vals := range q {
+		if rest, ok := strings.CutPrefix(k, "to"); ok && misspeltTo(rest, vals) {
+			for range vals {
+				tos = append(tos, rest)
 			}
 		}
 	}
-	var errs []apigw.FieldError
-	date := func(field, v string) time.Time {
-		if v == "" {
-			errs = append(errs, apigw.FieldError{Field: field, Message: "is required, as YYYY-MM-DD"})
+	date := func(field, s string) time.Time {
+		if v.Has(field) {
 			return time.Time{}
 		}
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			errs = append(errs, apigw.FieldError{Field: field, Message: fmt.Sprintf("%q is not a real date in the form YYYY-MM-DD", v)})
+		if s == "" {
+			v.Add(field, "is required, as YYYY-MM-DD")
+			return time.Time{}
 		}
+		d, err := time.Parse(time.DateOnly, s)
+		v.Check(err == nil, field, fmt.Sprintf("%q is not a real date in the form YYYY-MM-DD", s))
 		return d
 	}
-	from, to = date("from", q.Get("from")), date("to", toText)
-	if len(errs) == 0 {
+	from, to = date("from", once("from", q["from"])), date("to", once("to", tos))
+	if v.Valid() {
 		switch days := int(to.Sub(from).Hours()/24) + 1; {
 		case to.Before(from):
-			errs = append(errs, apigw.FieldError{Field: "to", Message: "is before from"})
+			v.Add("to", "is before from")
 		case days > MaxDays:
-			errs = append(errs, apigw.FieldError{Field: "to", Message: fmt.Sprintf("the range is %d days; ask for at most %d per call", days, MaxDays)})
+			v.Add("to", fmt.Sprintf("the range is %d days; ask for at most %d per call", days, MaxDays))
 		}
 	}
-	if len(errs) > 0 {
-		return time.Time{}, time.Time{}, apigw.Validation(errs...)
+	if err := v.Err(); err != nil {
+		return time.Time{}, time.Time{}, err
 	}
 	return from, to, nil
+}
+
+// misspeltTo reports whether the query key "to"+rest, with values vals, is
+// the seed's `&to2024-05-03`: something date-like after "to", and no "=value".
+func misspeltTo(rest string, vals []string) bool {
+	if rest == "" || rest[0] < '0' || rest[0] > '9' {
+		return false
+	}
+	for _, s := range vals {
+		if s != "" {
+			return false
+		}
+	}
+	return true
 }

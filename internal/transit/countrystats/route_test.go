@@ -50,6 +50,42 @@ func TestParseRange(t *testing.T) {
 	}
 }
 
+// TestParseRangeRefusesRepeats checks that from or to given more than once,
+// or to given both as to= and as the seed's to<date>, is a 400 naming the
+// field rather than one of the values picked silently.
+func TestParseRangeRefusesRepeats(t *testing.T) {
+	for query, field := range map[string]string{
+		"from=2024-05-01&to=2024-05-01&to=2024-05-02":   "to",
+		"from=2024-05-01&to=2024-05-01&to=2024-05-01":   "to",
+		"from=2024-05-01&to2024-05-01&to=2024-05-03":    "to",
+		"from=2024-05-01&to=2024-05-03&to2024-05-01":    "to",
+		"from=2024-05-01&to2024-05-01&to2024-05-03":     "to",
+		"from=2024-05-01&to2024-05-01&to2024-05-01":     "to",
+		"from=2024-05-01&to=&to2024-05-01":              "to",
+		"from=2024-05-01&from=2024-05-02&to=2024-05-03": "from",
+		"from=2024-05-01&from=2024-05-01&to2024-05-03":  "from",
+	} {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = ParseRange(q)
+		var p *apigw.Problem
+		if !errors.As(err, &p) || p.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != field {
+			t.Errorf("%s: %v, want a 400 on %s alone", query, err, field)
+			continue
+		}
+		if !strings.Contains(p.Errors[0].Message, "once") {
+			t.Errorf("%s: %q does not say to give %s once", query, p.Errors[0].Message, field)
+		}
+	}
+	// A key that merely starts with "to" is not the seed's to<date>.
+	q, _ := url.ParseQuery("from=2024-05-01&to=2024-05-02&topic")
+	if _, _, err := ParseRange(q); err != nil {
+		t.Errorf("to= with an unrelated key: %v", err)
+	}
+}
+
 type memCatalog struct{ days []catalog.Day }
 
 func (m memCatalog) Days(_ context.Context, from, to string) ([]catalog.Day, error) {
@@ -133,7 +169,8 @@ func TestHandle(t *testing.T) {
 	if !strings.Contains(string(objs[objects.AggKey("tuvalu", "2024-05-01")]), `"gen":2`) {
 		t.Fatal("aggregate not cached")
 	}
-	for query, status := range map[string]int{"from=2024-05-02&to=2024-05-01": 400, "from=x": 400} {
+	for query, status := range map[string]int{"from=2024-05-02&to=2024-05-01": 400, "from=x": 400,
+		"from=2024-05-01&to=2024-05-01&to=2024-05-02": 400, "from=2024-05-01&to2024-05-01&to=2024-05-03": 400} {
 		if r := call("reader", query); r.StatusCode != status {
 			t.Errorf("%s: %d", query, r.StatusCode)
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/mosaic-platform/mosaic/infra/refserver"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
@@ -42,11 +44,55 @@ func (c *countingObjects) Upload(ctx context.Context, key string, body io.Reader
 	return c.Objects.Upload(ctx, key, body, meta)
 }
 
+// s3Calls watches the multipart calls the uploader makes, and can fail one part.
+type s3Calls struct {
+	failPart     int32        // UploadPart of this part number fails (0: none); set before the upload
+	creates      atomic.Int64 // CreateMultipartUpload calls
+	parts        atomic.Int64 // UploadPart calls that succeeded
+	aborts       atomic.Int64 // AbortMultipartUpload calls
+	partsAtAbort atomic.Int64 // parts uploaded when the last abort was sent
+	completes    atomic.Int64 // CompleteMultipartUpload calls
+}
+
+var errPartFailed = errors.New("injected UploadPart failure")
+
+// client returns a copy of base whose calls go through c.
+func (c *s3Calls) client(base *s3.Client) *s3.Client {
+	return s3.New(base.Options(), func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("s3Calls", c.handle), middleware.After)
+		})
+	})
+}
+
+func (c *s3Calls) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	switch p := in.Parameters.(type) {
+	case *s3.UploadPartInput:
+		if c.failPart != 0 && aws.ToInt32(p.PartNumber) == c.failPart {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, errPartFailed
+		}
+		out, md, err := next.HandleInitialize(ctx, in)
+		if err == nil {
+			c.parts.Add(1)
+		}
+		return out, md, err
+	case *s3.CreateMultipartUploadInput:
+		c.creates.Add(1)
+	case *s3.AbortMultipartUploadInput:
+		c.partsAtAbort.Store(c.parts.Load())
+		c.aborts.Add(1)
+	case *s3.CompleteMultipartUploadInput:
+		c.completes.Add(1)
+	}
+	return next.HandleInitialize(ctx, in)
+}
+
 type fixture struct {
 	transittest.Env
 	sim     *refserver.Server
 	url     string
 	objects *countingObjects
+	s3      *s3Calls // the calls objects makes
 	in      *ingest.Ingester
 }
 
@@ -58,8 +104,9 @@ func setup(t *testing.T, c refserver.Config) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs := &countingObjects{Objects: ingest.NewS3Objects(env.S3, env.Bucket)}
-	return fixture{Env: env, sim: sim, url: url, objects: objs,
+	calls := &s3Calls{}
+	objs := &countingObjects{Objects: ingest.NewS3Objects(calls.client(env.S3), env.Bucket)}
+	return fixture{Env: env, sim: sim, url: url, objects: objs, s3: calls,
 		in: &ingest.Ingester{Ref: ref, Objects: objs, Days: catalog.New(env.DB, env.Table), TempDir: t.TempDir()}}
 }
 
@@ -95,7 +142,16 @@ func (f fixture) keys(t *testing.T) []string {
 		keys = append(keys, *o.Key)
 	}
 	mp, err := f.S3.ListMultipartUploads(f.Ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(f.Bucket)})
-	if err == nil && len(mp.Uploads) > 0 {
+	// gofakes3 answers NoSuchUpload, not an empty list, for a bucket where no
+	// multipart upload ever began; once one has, it lists (even when empty).
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload" && f.s3.creates.Load() == 0 {
+		return keys
+	}
+	if err != nil {
+		t.Fatalf("ListMultipartUploads: %v", err)
+	}
+	if len(mp.Uploads) > 0 {
 		t.Fatalf("%d multipart uploads left pending", len(mp.Uploads))
 	}
 	return keys
@@ -176,6 +232,14 @@ func TestIngestLargeCityUsesMultipart(t *testing.T) {
 	if err != nil || stored.Stats.Records != 170_000 || stored.Stats != transittest.Recompute(t, body) {
 		t.Fatalf("large city: %+v %v", stored.Stats, err)
 	}
+	// The file went up as a multipart upload of ⌈size / 16 MiB⌉ parts, completed once.
+	wantParts := (int64(len(body)) + 16<<20 - 1) / (16 << 20)
+	if wantParts < 2 {
+		t.Fatalf("the file is %d bytes: too small to need two parts", len(body))
+	}
+	if n, c := f.s3.parts.Load(), f.s3.completes.Load(); n != wantParts || c != 1 {
+		t.Fatalf("%d parts uploaded and %d uploads completed, want %d parts and 1 completed multipart upload", n, c, wantParts)
+	}
 }
 
 func TestIngestFaultsLeaveNoObject(t *testing.T) {
@@ -211,6 +275,25 @@ func TestIngestFaultsLeaveNoObject(t *testing.T) {
 			}
 		})
 	}
+	// The upload fails after two 16 MiB parts are stored: the uploader aborts
+	// it, so neither the object nor the pending upload and its parts remain.
+	t.Run("upload fails after two parts", func(t *testing.T) {
+		t.Parallel()
+		c := refserver.DefaultConfig()
+		c.MinRecords, c.MaxRecords = 340_000, 340_000 // ≈ 36 MB: three parts
+		f := setup(t, c)
+		f.s3.failPart = 3
+		_, err := f.in.City(f.Ctx, "2024-05-01", f.city(t, 2))
+		if !errors.Is(err, errPartFailed) {
+			t.Fatalf("ingest: %v, want the injected part failure", err)
+		}
+		if n, a, c := f.s3.partsAtAbort.Load(), f.s3.aborts.Load(), f.s3.completes.Load(); n < 2 || a != 1 || c != 0 {
+			t.Fatalf("%d parts uploaded when aborting, %d aborts, %d completes: want ≥ 2 parts, then 1 abort and no complete", n, a, c)
+		}
+		if keys := f.keys(t); len(keys) != 0 {
+			t.Fatalf("objects left: %v", keys)
+		}
+	})
 	t.Run("transient 5xx then success", func(t *testing.T) {
 		t.Parallel()
 		c := refserver.DefaultConfig()
