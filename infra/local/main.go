@@ -73,21 +73,33 @@ func serve(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	refURL, started, stopRef, err := startReferenceServer(&o)
-	if err != nil {
-		return fmt.Errorf("reference-server simulator: %w", err)
-	}
-	defer func() { _ = stopRef() }()
-	stack, err := runtime.Start(ctx, o)
+	stack, refNote, stopRef, err := startStack(ctx, &o)
 	if err != nil {
 		return err
 	}
+	defer stopRef()
 	printBanner(stdout, stack, o)
-	fmt.Fprintln(stdout, simulatorNote(refURL, started))
+	fmt.Fprintln(stdout, refNote)
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return stack.Close(shutdown)
+}
+
+// startStack starts the reference-server simulator when no reference server is
+// configured, then the stack; it returns a line describing the reference
+// server and how to stop the simulator (after the stack).
+func startStack(ctx context.Context, o *runtime.Options) (*runtime.Stack, string, func(), error) {
+	refURL, started, stopRef, err := startReferenceServer(o)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("reference-server simulator: %w", err)
+	}
+	stack, err := runtime.Start(ctx, *o)
+	if err != nil {
+		_ = stopRef()
+		return nil, "", nil, err
+	}
+	return stack, simulatorNote(refURL, started), func() { _ = stopRef() }, nil
 }
 
 func printBanner(w io.Writer, s *runtime.Stack, o runtime.Options) {
@@ -127,15 +139,11 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	o.Addr = "127.0.0.1:0" // invoke serves nothing; don't collide with a running `make run`
 	ctx := context.Background()
-	_, _, stopRef, err := startReferenceServer(&o)
-	if err != nil {
-		return fmt.Errorf("reference-server simulator: %w", err)
-	}
-	defer func() { _ = stopRef() }()
-	stack, err := runtime.Start(ctx, o)
+	stack, _, stopRef, err := startStack(ctx, &o)
 	if err != nil {
 		return err
 	}
+	defer stopRef()
 	defer stack.Close(ctx)
 	out, err := stack.Invoke(ctx, *fn, event)
 	if err != nil {

@@ -103,4 +103,32 @@ func TestReadOfAMissingIndexIsRefused(t *testing.T) {
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("does not have the specified index")) {
 		t.Fatalf("Query of a missing index: %v", err)
 	}
+
+	// The index names are remembered; a table made again without its index
+	// must not be read through the old answer.
+	query := func() error {
+		_, err := in.client.Query(ctx, &dynamodb.QueryInput{
+			TableName: aws.String("posts"), IndexName: aws.String("byStatus"),
+			KeyConditionExpression:    aws.String("#s = :p"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("published")},
+		})
+		return err
+	}
+	if err := query(); err != nil {
+		t.Fatalf("Query of an existing index: %v", err)
+	}
+	if _, err := in.client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("posts")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("posts"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := query(); err == nil || !bytes.Contains([]byte(err.Error()), []byte("does not have the specified index")) {
+		t.Fatalf("Query of an index the new table lacks: %v", err)
+	}
 }

@@ -28,6 +28,9 @@ var writeOps = map[string]bool{
 	"BatchWriteItem": true, "TransactWriteItems": true,
 }
 
+// schemaOps change tables' indexes.
+var schemaOps = map[string]bool{"CreateTable": true, "UpdateTable": true, "DeleteTable": true}
+
 // maxRequest bounds one request body; DynamoDB's own limit is 16 MB for a batch.
 const maxRequest = 16 << 20
 
@@ -37,6 +40,7 @@ type Server struct {
 	mu      sync.RWMutex // writes are applied and journaled one at a time, in order
 	journal *os.File
 	path    string
+	indexes map[string]map[string]bool // table -> its index names; guarded by mu, dropped by schema changes
 }
 
 type entry struct {
@@ -252,6 +256,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec = s.apply(op, body)
 		if rec.Code == http.StatusOK {
 			err = s.append(op, body)
+			if schemaOps[op] {
+				s.indexes = nil
+			}
 		}
 		s.mu.Unlock()
 		if err != nil {
@@ -364,15 +371,23 @@ func (s *Server) tables() ([]string, error) {
 }
 
 // indexExists reports whether a read names no index, or one its table has.
+// Index names are remembered per table until a schema change, so index reads
+// cost one lookup, not a DescribeTable each.
 func (s *Server) indexExists(body []byte) bool {
 	var req struct{ TableName, IndexName string }
 	if json.Unmarshal(body, &req) != nil || req.IndexName == "" {
 		return true
 	}
-	probe, _ := json.Marshal(map[string]string{"TableName": req.TableName})
 	s.mu.RLock()
-	rec := s.apply("DescribeTable", probe)
+	known, ok := s.indexes[req.TableName]
 	s.mu.RUnlock()
+	if ok {
+		return known[req.IndexName]
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	probe, _ := json.Marshal(map[string]string{"TableName": req.TableName})
+	rec := s.apply("DescribeTable", probe)
 	var d struct {
 		Table struct {
 			GlobalSecondaryIndexes []struct{ IndexName string }
@@ -382,12 +397,15 @@ func (s *Server) indexExists(body []byte) bool {
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &d) != nil {
 		return true // let the read itself report the missing table
 	}
+	known = map[string]bool{}
 	for _, ix := range append(d.Table.GlobalSecondaryIndexes, d.Table.LocalSecondaryIndexes...) {
-		if ix.IndexName == req.IndexName {
-			return true
-		}
+		known[ix.IndexName] = true
 	}
-	return false
+	if s.indexes == nil {
+		s.indexes = map[string]map[string]bool{}
+	}
+	s.indexes[req.TableName] = known
+	return known[req.IndexName]
 }
 
 // Close closes the journal.
