@@ -8,6 +8,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/health"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 	"github.com/mosaic-platform/mosaic/internal/stickers/admin"
 	"github.com/mosaic-platform/mosaic/internal/stickers/api"
 	"github.com/mosaic-platform/mosaic/internal/stickers/counter"
@@ -24,6 +25,8 @@ var constructors = map[string]function.Constructor{
 	"open-api":   apidocs.NewOpenAPI,
 	"docs":       apidocs.NewDocs,
 	"whoami":     auth.NewWhoAmI,
+
+	"outbox-relay": outbox.NewRelay,
 
 	"dialogs-push":    dialogapi.NewPush,
 	"dialogs-consent": dialogapi.NewConsent,

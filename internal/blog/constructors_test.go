@@ -13,7 +13,7 @@ import (
 // with its template environment and names each missing or bad variable.
 func TestConstructorsReportTheirConfiguration(t *testing.T) {
 	good := map[string]string{
-		"POSTS_TABLE": "PostsTable", "POSTS_QUEUE_URL": "http://127.0.0.1:1/000000000000/PostsQueue",
+		"POSTS_TABLE": "PostsTable", "OUTBOX_TABLE": "OutboxTable", "OUTBOX_QUEUES": "moderation=http://127.0.0.1:1/000000000000/PostsQueue",
 		"CURSOR_SECRET": strings.Repeat("s", 32), "TOKEN_HASHES": "admin:" + strings.Repeat("a", 64),
 		"POSTS_DLQ_ARN": "arn:aws:sqs:us-east-1:000000000000:PostsDeadLetterQueue",
 	}
@@ -25,7 +25,8 @@ func TestConstructorsReportTheirConfiguration(t *testing.T) {
 		wantErr string            // "" for success
 	}{
 		{"create", NewCreatePost, "", nil, ""},
-		{"create without a queue", NewCreatePost, "POSTS_QUEUE_URL", nil, "POSTS_QUEUE_URL"},
+		{"create without an outbox", NewCreatePost, "OUTBOX_TABLE", nil, "OUTBOX_TABLE"},
+		{"create without the moderation queue", NewCreatePost, "", map[string]string{"OUTBOX_QUEUES": "transit-fan-out=http://127.0.0.1:1/q"}, `no queue "moderation"`},
 		{"list", NewListPosts, "", nil, ""},
 		{"list without a cursor secret", NewListPosts, "CURSOR_SECRET", nil, "CURSOR_SECRET"},
 		{"list without token hashes", NewListPosts, "TOKEN_HASHES", nil, "TOKEN_HASHES"},

@@ -10,6 +10,8 @@ package blog
 //	               moderation  S   JSON of Moderation (absent while pending)
 //	               prior_rejection  S  JSON of Review: an admin's rejection of an
 //	                           earlier version, while an edit of it awaits a review
+//	               draft       S   JSON of Draft: the edit of a published post,
+//	                           until it is moderated (absent otherwise)
 //	               created_at, updated_at  S  RFC 3339 UTC
 //	               list_pk     S   "<status>#<shard>", only while published or flagged
 //	               list_sk     S   "<created_at, fixed width>#<id>", likewise
@@ -17,7 +19,9 @@ package blog
 //	               it holds only published and flagged posts
 //
 // Access patterns: every read and write of one post is on its key. Create is
-// a PutItem conditioned on the id being new. Every later change (edit,
+// a Put conditioned on the id being new, in one TransactWriteItems with the
+// Put of its moderation work in the outbox table; an edit is written the same
+// way. Every later change (edit,
 // verdict, review) reads the post, computes the next state in Go and writes the
 // whole item back with PutItem conditioned on the version and status it read:
 // a compare-and-swap, so a verdict for a version edited or reviewed since, or
@@ -52,6 +56,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // listShards is how many partitions each listing is spread over. Changing it
@@ -72,6 +77,7 @@ const (
 	attrVersion    = "version"
 	attrModeration = "moderation"
 	attrPriorRej   = "prior_rejection"
+	attrDraft      = "draft"
 	attrCreated    = "created_at"
 	attrUpdated    = "updated_at"
 	attrListPK     = "list_pk"
@@ -87,19 +93,22 @@ type DynamoDBAPI interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 // DynamoStore is the Store over DynamoDB.
 type DynamoStore struct {
-	db    DynamoDBAPI
-	table string
+	db     DynamoDBAPI
+	table  string
+	outbox *outbox.Table // where Create and Edit record moderation work; nil: they fail
 }
 
 var _ Store = (*DynamoStore)(nil)
 
-// NewDynamoStore returns a store over table, of the shape documented above.
-func NewDynamoStore(db DynamoDBAPI, table string) *DynamoStore {
-	return &DynamoStore{db: db, table: table}
+// NewDynamoStore returns a store over table, of the shape documented above,
+// recording moderation work in ob (nil for a store that never creates or edits).
+func NewDynamoStore(db DynamoDBAPI, table string, ob *outbox.Table) *DynamoStore {
+	return &DynamoStore{db: db, table: table, outbox: ob}
 }
 
 // listKey is a listed post's sort key in the index.
@@ -143,7 +152,7 @@ func (d *DynamoStore) Create(ctx context.Context, p Post) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.db.PutItem(ctx, &dynamodb.PutItemInput{
+	err = d.writeWithWork(ctx, p, &types.Put{
 		TableName: &d.table, Item: item,
 		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
 		ExpressionAttributeNames: map[string]string{"#id": attrID},
@@ -155,6 +164,28 @@ func (d *DynamoStore) Create(ctx context.Context, p Post) error {
 		return fmt.Errorf("blog: put post %s: %w", p.ID, err)
 	}
 	return nil
+}
+
+// writeWithWork writes put (the post p) and p's moderation work in one
+// transaction. A failed condition on the post comes back as a
+// *types.ConditionalCheckFailedException, as from a PutItem.
+func (d *DynamoStore) writeWithWork(ctx context.Context, p Post, put *types.Put) error {
+	if d.outbox == nil {
+		return errors.New("blog: this store has no outbox to record moderation work in")
+	}
+	work, err := ModerationWork(ctx, p)
+	if err != nil {
+		return err
+	}
+	_, err = d.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{{Put: put}, d.outbox.Put(work)},
+	})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 &&
+		aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		return &types.ConditionalCheckFailedException{Message: cancelled.Message}
+	}
+	return err
 }
 
 // Get implements Store.
@@ -195,6 +226,29 @@ func (d *DynamoStore) replace(ctx context.Context, prev, next Post) error {
 	return nil
 }
 
+// replaceWithWork is replace, with next's moderation work recorded in the same transaction.
+func (d *DynamoStore) replaceWithWork(ctx context.Context, prev, next Post) error {
+	item, err := encodePost(next)
+	if err != nil {
+		return err
+	}
+	err = d.writeWithWork(ctx, next, &types.Put{
+		TableName: &d.table, Item: item,
+		ConditionExpression:      aws.String("#version = :v AND #status = :s"),
+		ExpressionAttributeNames: map[string]string{"#version": attrVersion, "#status": attrStatus},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":v": n(prev.Version), ":s": s(string(prev.Status)),
+		},
+	})
+	if isConditionFailed(err) {
+		return ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("blog: write post %s: %w", next.ID, err)
+	}
+	return nil
+}
+
 // editAttempts bounds the retries of an edit that races the worker's verdict.
 const editAttempts = 5
 
@@ -206,7 +260,7 @@ func (d *DynamoStore) Edit(ctx context.Context, id string, c Content, now time.T
 			return Post{}, Post{}, err
 		}
 		next := editedPost(prev, c, now)
-		err = d.replace(ctx, prev, next)
+		err = d.replaceWithWork(ctx, prev, next)
 		if errors.Is(err, ErrStale) {
 			continue // moderated or reviewed meanwhile: the edit still wins, on the new state
 		}
@@ -216,15 +270,6 @@ func (d *DynamoStore) Edit(ctx context.Context, id string, c Content, now time.T
 		return next, prev, nil
 	}
 	return Post{}, Post{}, fmt.Errorf("blog: edit post %s: %w (%d attempts)", id, ErrStale, editAttempts)
-}
-
-// Revert implements Store: prev is written back whole, conditioned on the
-// version and status of edited.
-func (d *DynamoStore) Revert(ctx context.Context, edited, prev Post) error {
-	if prev.ID != edited.ID {
-		return fmt.Errorf("blog: revert post %s to a version of post %s", edited.ID, prev.ID)
-	}
-	return d.replace(ctx, edited, prev)
 }
 
 // Delete implements Store.
@@ -252,7 +297,7 @@ func (d *DynamoStore) Moderate(ctx context.Context, id string, version int64, to
 	if err != nil {
 		return err
 	}
-	if prev.Version != version || prev.Status != Pending {
+	if pending, waits := prev.PendingVersion(); !waits || pending != version {
 		return ErrStale
 	}
 	return d.replace(ctx, prev, moderatedPost(prev, to, m, now))
@@ -393,6 +438,13 @@ func encodePost(p Post) (map[string]types.AttributeValue, error) {
 		}
 		item[attrPriorRej] = s(string(r))
 	}
+	if p.Draft != nil {
+		dr, err := json.Marshal(p.Draft)
+		if err != nil {
+			return nil, fmt.Errorf("blog: encode draft of %s: %w", p.ID, err)
+		}
+		item[attrDraft] = s(string(dr))
+	}
 	if Listed(p.Status) {
 		item[attrListPK], item[attrListSK] = s(listPartition(p.Status, p.ID)), s(listKey(p))
 	}
@@ -437,6 +489,12 @@ func decodePost(item map[string]types.AttributeValue) (Post, error) {
 		p.PriorRejection = &Review{}
 		if err := json.Unmarshal([]byte(r), p.PriorRejection); err != nil {
 			return Post{}, fmt.Errorf("blog: post %s: prior rejection: %w", p.ID, err)
+		}
+	}
+	if dr := str(attrDraft); dr != "" {
+		p.Draft = &Draft{}
+		if err := json.Unmarshal([]byte(dr), p.Draft); err != nil {
+			return Post{}, fmt.Errorf("blog: post %s: draft: %w", p.ID, err)
 		}
 	}
 	return p, nil

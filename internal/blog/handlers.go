@@ -18,7 +18,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/cursor"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/obs"
-	"github.com/mosaic-platform/mosaic/internal/platform/queue"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // PostView is a post as the API shows it.
@@ -32,13 +32,25 @@ type PostView struct {
 	HasFoulLanguage bool        `json:"has_foul_language"`
 	Moderation      *Moderation `json:"moderation,omitempty"`
 	PriorRejection  *Review     `json:"prior_rejection,omitempty"` // an earlier version's rejection, until an admin decides again
+	PendingEdit     *Draft      `json:"pending_edit,omitempty"`    // an edit awaiting moderation; shown to writers and admins
 	Version         int64       `json:"version"`
 	CreatedAt       time.Time   `json:"created_at"`
 	UpdatedAt       time.Time   `json:"updated_at"`
 }
 
-// View renders p for the API, with the text of each offending paragraph.
+// View renders p for the API, with the text of each offending paragraph and
+// any pending edit: for writers and admins (see PublicView).
 func View(p Post) PostView {
+	v := PublicView(p)
+	if p.Draft != nil {
+		d := *clonePost(p).Draft
+		v.PendingEdit = &d
+	}
+	return v
+}
+
+// PublicView renders p as anyone may see it: without a pending edit.
+func PublicView(p Post) PostView {
 	v := PostView{
 		ID: p.ID, Slug: p.Slug, Title: p.Title, Author: p.Author, Paragraphs: p.Paragraphs,
 		Status: p.Status, Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
@@ -82,30 +94,32 @@ type ReviewRequest struct {
 // Posts serves the /posts routes.
 type Posts struct {
 	Store   Store
-	Queue   queue.Publisher // the moderation queue
+	Outbox  *outbox.Outbox // delivers the moderation work the store recorded
 	Cursors *cursor.Codec
 	Tokens  auth.Tokens // for the public routes that show more to privileged tokens
 	Now     func() time.Time
 	NewID   func() string
 }
 
-// postsFromEnv builds Posts from POSTS_TABLE and, when asked, the queue,
-// cursor and token configuration.
+// postsFromEnv builds Posts from POSTS_TABLE and, when asked, the outbox
+// (OUTBOX_TABLE, OUTBOX_QUEUES), cursor and token configuration.
 func postsFromEnv(d function.Deps, withQueue, withCursors, withTokens bool) (*Posts, error) {
 	l := config.New(d.Env)
 	table := l.String("POSTS_TABLE")
-	var queueURL string
-	if withQueue {
-		queueURL = l.String("POSTS_QUEUE_URL")
-	}
 	if err := l.Err(); err != nil {
 		return nil, err
 	}
-	p := &Posts{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table), Now: time.Now, NewID: NewID}
+	var (
+		ob      *outbox.Outbox
+		obTable *outbox.Table
+		err     error
+	)
 	if withQueue {
-		p.Queue = queue.NewSQSPublisher(awsclients.SQS(d.AWS), queueURL)
+		if ob, obTable, err = outbox.FromEnv(d, outbox.QueueModeration); err != nil {
+			return nil, err
+		}
 	}
-	var err error
+	p := &Posts{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table, obTable), Outbox: ob, Now: time.Now, NewID: NewID}
 	if withCursors {
 		if p.Cursors, err = cursor.FromEnv(d.Env); err != nil {
 			return nil, err
@@ -199,13 +213,10 @@ func (s *Posts) Create(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if err := s.Store.Create(ctx, p); err != nil {
 		return response{}, err
 	}
-	if err := s.Queue.Publish(ctx, ModerationRequest{ID: id, Version: p.Version}); err != nil {
-		// Take the post back rather than leave one that nothing will moderate.
-		obs.Logger(ctx).ErrorContext(ctx, "could not queue a new post for moderation; removing it", "post_id", id, "error", err.Error())
-		if derr := s.Store.Delete(context.WithoutCancel(ctx), id); derr != nil {
-			return response{}, errors.Join(err, derr)
-		}
-		return response{}, apigw.ServiceUnavailable("the moderation queue is unavailable; nothing was stored, send the post again", 5*time.Second)
+	// The post and its moderation work are stored together: send the work
+	// now, or leave it to the outbox relay if the queue does not take it.
+	if err := s.deliver(ctx, p); err != nil {
+		return response{}, err
 	}
 	obs.Count(ctx, "PostsCreated", 1)
 	resp, err := apigw.JSON(http.StatusCreated, View(p))
@@ -251,7 +262,7 @@ func (s *Posts) List(ctx context.Context, req events.APIGatewayV2HTTPRequest) (r
 	// post: a page of large posts ends early, before the post that would not fit.
 	size := 0
 	for i, p := range posts {
-		v := View(p)
+		v := PublicView(p) // a listing never shows pending edits
 		b, err := json.Marshal(v)
 		if err != nil {
 			return response{}, err
@@ -290,11 +301,13 @@ func (s *Posts) Get(ctx context.Context, req events.APIGatewayV2HTTPRequest) (re
 	if err != nil {
 		return response{}, err
 	}
-	if p.Status != Published {
-		// Unpublished posts do not exist for the public: no hint of them.
-		if _, err := s.Tokens.Require(req, auth.Writer); err != nil {
+	if _, err := s.Tokens.Require(req, auth.Writer); err != nil {
+		// Unpublished posts do not exist for the public: no hint of them;
+		// nor of a published post's pending edit.
+		if p.Status != Published {
 			return response{}, notFound()
 		}
+		return apigw.JSON(http.StatusOK, PublicView(p))
 	}
 	return apigw.JSON(http.StatusOK, View(p))
 }
@@ -315,44 +328,28 @@ func (s *Posts) Update(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if err := c.Validate(); err != nil {
 		return response{}, err
 	}
-	p, prev, err := s.Store.Edit(ctx, id, c, s.Now().UTC())
+	p, _, err := s.Store.Edit(ctx, id, c, s.Now().UTC())
 	if errors.Is(err, ErrNotFound) {
 		return response{}, notFound()
 	}
 	if err != nil {
 		return response{}, err
 	}
-	if err := s.Queue.Publish(ctx, ModerationRequest{ID: id, Version: p.Version}); err != nil {
-		return response{}, s.undoEdit(ctx, p, prev, err)
+	if err := s.deliver(ctx, p); err != nil {
+		return response{}, err
 	}
 	obs.Count(ctx, "PostsEdited", 1)
 	return apigw.JSON(http.StatusOK, View(p))
 }
 
-// undoEdit puts prev back after the edit p could not be queued for
-// moderation, so that no post waits, pending and unlisted, for a message that
-// was never sent; it returns the error to answer with.
-func (s *Posts) undoEdit(ctx context.Context, p, prev Post, qerr error) error {
-	log := obs.Logger(ctx).With("post_id", p.ID, "version", p.Version)
-	log.ErrorContext(ctx, "could not queue an edited post for moderation; undoing the edit", "error", qerr.Error())
-	ctx = context.WithoutCancel(ctx)
-	err := s.Store.Revert(ctx, p, prev)
-	switch {
-	case errors.Is(err, ErrStale):
-		// Edited again, reviewed, moderated or deleted meanwhile: that change stands.
-		log.InfoContext(ctx, "the post changed before the edit could be undone; the change stands")
-		return apigw.ServiceUnavailable("the moderation queue is unavailable, and the post changed meanwhile; read it, and send the PUT again if it still needs it", 5*time.Second)
-	case err != nil:
-		log.ErrorContext(ctx, "could not undo the edit: the post is pending with no moderation message; send the PUT again", "error", err.Error())
-		return errors.Join(qerr, err)
-	case prev.Status == Pending:
-		// The worker may have dropped prev's message as stale while the edit
-		// stood: queue prev again (a duplicate is harmless).
-		if perr := s.Queue.Publish(ctx, ModerationRequest{ID: prev.ID, Version: prev.Version}); perr != nil {
-			log.ErrorContext(ctx, "could not queue the restored pending version again", "restored_version", prev.Version, "error", perr.Error())
-		}
+// deliver sends the moderation work the store recorded with p.
+func (s *Posts) deliver(ctx context.Context, p Post) error {
+	work, err := ModerationWork(ctx, p)
+	if err != nil {
+		return err
 	}
-	return apigw.ServiceUnavailable("the moderation queue is unavailable; the edit was undone, send the same PUT again", 5*time.Second)
+	s.Outbox.Deliver(ctx, work)
+	return nil
 }
 
 // Delete removes a post.

@@ -16,6 +16,8 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/cursor"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
+	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
 
@@ -39,7 +41,8 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{store: NewMemoryStore(), queue: &queuetest.Publisher{}, clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	n := 0
 	f.posts = &Posts{
-		Store: f.store, Queue: f.queue, Cursors: codec, Tokens: tokens,
+		Store: f.store, Outbox: &outbox.Outbox{Store: &f.store.Outbox, Queues: map[string]queue.Publisher{outbox.QueueModeration: f.queue}},
+		Cursors: codec, Tokens: tokens,
 		Now:   func() time.Time { f.clock = f.clock.Add(time.Second); return f.clock },
 		NewID: func() string { n++; return fmt.Sprintf("%016x", 0xb10c0000+n) },
 	}
@@ -88,6 +91,18 @@ func do(t *testing.T, h apigw.HandlerFunc, req events.APIGatewayV2HTTPRequest) (
 	return resp.StatusCode, body, resp
 }
 
+// queued returns the moderation requests sent to the queue so far.
+func (f *fixture) queued(t *testing.T) []ModerationRequest {
+	t.Helper()
+	var out []ModerationRequest
+	for _, m := range f.queue.Messages() {
+		var r ModerationRequest
+		must(t, json.Unmarshal(m.Body.(json.RawMessage), &r))
+		out = append(out, r)
+	}
+	return out
+}
+
 func (f *fixture) create(t *testing.T, body string) PostView {
 	t.Helper()
 	status, _, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer", body, ""))
@@ -114,7 +129,7 @@ func TestCreatePost(t *testing.T) {
 	if resp.Headers["Location"] != "/posts/"+id {
 		t.Errorf("Location = %q", resp.Headers["Location"])
 	}
-	if got := queuetest.Bodies[ModerationRequest](f.queue); len(got) != 1 || got[0] != (ModerationRequest{ID: id, Version: 1}) {
+	if got := f.queued(t); len(got) != 1 || got[0] != (ModerationRequest{ID: id, Version: 1}) {
 		t.Errorf("queued %+v", got)
 	}
 	if p, err := f.store.Get(context.Background(), id); err != nil || p.Status != Pending {
@@ -156,22 +171,35 @@ func TestCreatePostRejectsBadInput(t *testing.T) {
 			if tc.field != "" && !strings.Contains(resp.Body, `"field":"`+tc.field+`"`) {
 				t.Errorf("problem does not name %s: %v", tc.field, body)
 			}
-			if len(queuetest.Bodies[ModerationRequest](f.queue)) != 0 || len(f.store.posts) != 0 {
+			if len(f.queued(t)) != 0 || len(f.store.posts) != 0 {
 				t.Error("a refused post was stored or queued")
 			}
 		})
 	}
 }
 
-func TestCreatePostWhenTheQueueFailsStoresNothing(t *testing.T) {
+// TestCreatePostWhenTheQueueFailsLeavesTheWorkToTheRelay: the post and its
+// moderation work are stored together, so a queue that refuses the message
+// costs nothing but time: the answer is 201 and the relay sends it later.
+func TestCreatePostWhenTheQueueFailsLeavesTheWorkToTheRelay(t *testing.T) {
 	f := newFixture(t)
 	f.queue.Fail(errors.New("queue down"))
-	status, _, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer", `{"title":"t","paragraphs":["p"]}`, ""))
-	if status != 503 || resp.Headers["Retry-After"] == "" {
-		t.Fatalf("status %d %v: %s", status, resp.Headers, resp.Body)
+	status, body, resp := do(t, f.posts.Create, request("POST", "/posts", "", "writer", `{"title":"t","paragraphs":["p"]}`, ""))
+	if status != 201 {
+		t.Fatalf("status %d: %s", status, resp.Body)
 	}
-	if len(f.store.posts) != 0 {
-		t.Errorf("post kept without a moderation message: %+v", f.store.posts)
+	if n := len(f.store.Outbox.Pending()); n != 1 {
+		t.Fatalf("%d outbox entries, want the post's one", n)
+	}
+	f.queue.Fail(nil)
+	if r, err := f.posts.Outbox.Relay(context.Background(), f.clock.Add(outbox.Grace)); err != nil || r.Sent != 1 {
+		t.Fatalf("relay = %+v, %v", r, err)
+	}
+	if got := f.queued(t); len(got) != 1 || got[0] != (ModerationRequest{ID: body["id"].(string), Version: 1}) {
+		t.Errorf("queued %+v", got)
+	}
+	if n := len(f.store.Outbox.Pending()); n != 0 {
+		t.Errorf("%d entries left after the relay sent them", n)
 	}
 }
 
@@ -285,13 +313,28 @@ func TestUpdatePost(t *testing.T) {
 	v := f.create(t, `{"title":"Old title","paragraphs":["p"],"author":"ann"}`)
 	must(t, f.store.Moderate(ctx, v.ID, 1, Published, Moderation{Offending: []Offense{}}, f.clock))
 
+	// The edit of a published post waits beside it: the public still sees the published version.
 	status, body, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New title","paragraphs":["q","r"]}`, ""))
-	if status != 200 || body["status"] != "pending" || body["version"] != 2.0 || body["title"] != "New title" ||
-		body["blogpost_slug"] != v.Slug || body["author"] != "ann" {
+	edit, _ := body["pending_edit"].(map[string]any)
+	if status != 200 || body["status"] != "published" || body["version"] != 2.0 || body["title"] != "Old title" ||
+		edit["title"] != "New title" || edit["version"] != 2.0 || edit["author"] != "ann" || body["blogpost_slug"] != v.Slug {
 		t.Fatalf("PUT = %d %s", status, resp.Body)
 	}
-	if got := queuetest.Bodies[ModerationRequest](f.queue); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 2}) {
+	if got := f.queued(t); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 2}) {
 		t.Errorf("queued %+v", got)
+	}
+	_, body, resp = do(t, f.posts.Get, request("GET", "/posts/{id}", v.ID, "", "", ""))
+	if body["title"] != "Old title" || body["pending_edit"] != nil {
+		t.Errorf("public GET during moderation: %s", resp.Body)
+	}
+	if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "")); len(body["items"].([]any)) != 1 {
+		t.Errorf("the published post left the listing while its edit waits: %v", body)
+	}
+	worker := &Moderator{Store: f.store, Classifier: &wordClassifier{}, Now: f.posts.Now, MaxWarmWait: time.Minute}
+	must(t, worker.Moderate(ctx, ModerationRequest{ID: v.ID, Version: 2}))
+	_, body, resp = do(t, f.posts.Get, request("GET", "/posts/{id}", v.ID, "", "", ""))
+	if body["title"] != "New title" || body["status"] != "published" || len(body["paragraphs"].([]any)) != 2 {
+		t.Errorf("after moderation: %s", resp.Body)
 	}
 	for _, tc := range []struct {
 		name, id, role, body string
@@ -393,7 +436,7 @@ func TestUpdateRejectedPostGoesBackToAnAdmin(t *testing.T) {
 	if status != 200 || body["status"] != "pending" || body["version"] != 3.0 || prior["decision"] != "reject" {
 		t.Fatalf("PUT of a rejected post = %d %s", status, resp.Body)
 	}
-	msgs := queuetest.Bodies[ModerationRequest](f.queue)
+	msgs := f.queued(t)
 	must(t, worker.Moderate(ctx, msgs[len(msgs)-1]))
 
 	_, body, resp = do(t, f.posts.Get, request("GET", "/posts/{id}", v.ID, "writer", "", ""))
@@ -417,82 +460,34 @@ func TestUpdateRejectedPostGoesBackToAnAdmin(t *testing.T) {
 	}
 }
 
-// revertHook runs meanwhile before the store's Revert.
-type revertHook struct {
-	*MemoryStore
-	meanwhile func()
-}
-
-func (r revertHook) Revert(ctx context.Context, edited, prev Post) error {
-	r.meanwhile()
-	return r.MemoryStore.Revert(ctx, edited, prev)
-}
-
-func TestUpdatePostWhenTheQueueFailsKeepsThePostAsItWas(t *testing.T) {
+// TestUpdatePostWhenTheQueueFailsLeavesTheWorkToTheRelay: the edit is
+// stored with its moderation work and answered 200; the published version
+// stays listed until the relay's message has the edit moderated.
+func TestUpdatePostWhenTheQueueFailsLeavesTheWorkToTheRelay(t *testing.T) {
 	ctx := context.Background()
-	put := func(f *fixture, id string) {
-		t.Helper()
-		f.queue.Fail(errors.New("queue down"))
-		status, _, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", id, "writer", `{"title":"New","paragraphs":["q"]}`, ""))
-		if status != 503 || resp.Headers["Retry-After"] == "" {
-			t.Fatalf("PUT = %d %v: %s", status, resp.Headers, resp.Body)
-		}
-		f.queue.Fail(nil)
+	f := newFixture(t)
+	v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
+	must(t, f.store.Moderate(ctx, v.ID, 1, Published, Moderation{Offending: []Offense{}, Version: 1}, f.clock))
+	f.queue.Fail(errors.New("queue down"))
+	if status, _, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New","paragraphs":["q"]}`, "")); status != 200 {
+		t.Fatalf("PUT = %d %s", status, resp.Body)
 	}
-
-	t.Run("published", func(t *testing.T) {
-		f := newFixture(t)
-		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
-		must(t, f.store.Moderate(ctx, v.ID, 1, Published, Moderation{Offending: []Offense{}, Version: 1}, f.clock))
-		put(f, v.ID)
-		if p, err := f.store.Get(ctx, v.ID); err != nil || p.Status != Published || p.Version != 1 || p.Title != "Old" || p.Moderation == nil {
-			t.Fatalf("after a PUT that could not be queued: %+v, %v", p, err)
-		}
-		if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "")); len(body["items"].([]any)) != 1 {
-			t.Errorf("the published post left the listing: %v", body)
-		}
-		// Sending the PUT again works.
-		if status, body, _ := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New","paragraphs":["q"]}`, "")); status != 200 || body["version"] != 2.0 {
-			t.Errorf("PUT again = %d %v", status, body)
-		}
-	})
-
-	t.Run("pending", func(t *testing.T) {
-		f := newFixture(t)
-		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
-		put(f, v.ID)
-		if p, err := f.store.Get(ctx, v.ID); err != nil || p.Status != Pending || p.Version != 1 || p.Title != "Old" {
-			t.Fatalf("after a PUT that could not be queued: %+v, %v", p, err)
-		}
-	})
-
-	t.Run("pending, queue back for the restored version", func(t *testing.T) {
-		f := newFixture(t)
-		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
-		// The queue fails the edit's message and recovers before the undo:
-		// version 1 (whose message the worker may have dropped meanwhile) is queued again.
-		f.posts.Store = revertHook{f.store, func() { f.queue.Fail(nil) }}
-		f.queue.Fail(errors.New("queue down"))
-		if status, _, resp := do(t, f.posts.Update, request("PUT", "/posts/{id}", v.ID, "writer", `{"title":"New","paragraphs":["q"]}`, "")); status != 503 {
-			t.Fatalf("PUT = %d %s", status, resp.Body)
-		}
-		if got := queuetest.Bodies[ModerationRequest](f.queue); len(got) != 2 || got[1] != (ModerationRequest{ID: v.ID, Version: 1}) {
-			t.Errorf("queued %+v", got)
-		}
-	})
-
-	t.Run("changed before the undo", func(t *testing.T) {
-		f := newFixture(t)
-		v := f.create(t, `{"title":"Old","paragraphs":["p"]}`)
-		f.posts.Store = revertHook{f.store, func() {
-			_, _, err := f.store.Edit(ctx, v.ID, Content{Title: "Other", Paragraphs: []string{"o"}}, f.clock)
-			must(t, err)
-		}}
-		put(f, v.ID)
-		if p, _ := f.store.Get(ctx, v.ID); p.Title != "Other" || p.Version != 3 {
-			t.Errorf("a later edit was undone: %+v", p)
-		}
-	})
+	if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "")); len(body["items"].([]any)) != 1 ||
+		body["items"].([]any)[0].(map[string]any)["title"] != "Old" {
+		t.Errorf("the published version left the listing: %v", body)
+	}
+	f.queue.Fail(nil)
+	if r, err := f.posts.Outbox.Relay(ctx, f.clock.Add(outbox.Grace)); err != nil || r.Sent != 1 {
+		t.Fatalf("relay = %+v, %v", r, err)
+	}
+	worker := &Moderator{Store: f.store, Classifier: &wordClassifier{}, Now: f.posts.Now, MaxWarmWait: time.Minute}
+	for _, m := range f.queued(t) {
+		must(t, worker.Moderate(ctx, m))
+	}
+	if _, body, _ := do(t, f.posts.List, request("GET", "/posts", "", "", "", "")); len(body["items"].([]any)) != 1 ||
+		body["items"].([]any)[0].(map[string]any)["title"] != "New" {
+		t.Errorf("the edit is not published after the relay: %v", body)
+	}
 }
 
 func TestListPostsKeepsAPageUnderTheResponseLimit(t *testing.T) {

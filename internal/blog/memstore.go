@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // MemoryStore is a Store in memory, for tests; it keeps the same invariants
@@ -13,6 +15,8 @@ import (
 type MemoryStore struct {
 	mu    sync.Mutex
 	posts map[string]Post
+	// Outbox holds the moderation work recorded with each change.
+	Outbox outbox.Memory
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -21,13 +25,18 @@ func NewMemoryStore() *MemoryStore { return &MemoryStore{posts: map[string]Post{
 var _ Store = (*MemoryStore)(nil)
 
 // Create implements Store.
-func (s *MemoryStore) Create(_ context.Context, p Post) error {
+func (s *MemoryStore) Create(ctx context.Context, p Post) error {
+	work, err := ModerationWork(ctx, p)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.posts[p.ID]; ok {
 		return ErrExists
 	}
 	s.posts[p.ID] = clonePost(p)
+	s.Outbox.Add(work)
 	return nil
 }
 
@@ -43,7 +52,7 @@ func (s *MemoryStore) Get(_ context.Context, id string) (Post, error) {
 }
 
 // Edit implements Store.
-func (s *MemoryStore) Edit(_ context.Context, id string, c Content, now time.Time) (Post, Post, error) {
+func (s *MemoryStore) Edit(ctx context.Context, id string, c Content, now time.Time) (Post, Post, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev, ok := s.posts[id]
@@ -51,20 +60,13 @@ func (s *MemoryStore) Edit(_ context.Context, id string, c Content, now time.Tim
 		return Post{}, Post{}, ErrNotFound
 	}
 	next := editedPost(prev, c, now)
-	s.posts[id] = next
-	return clonePost(next), clonePost(prev), nil
-}
-
-// Revert implements Store.
-func (s *MemoryStore) Revert(_ context.Context, edited, prev Post) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.posts[edited.ID]
-	if !ok || prev.ID != edited.ID || p.Version != edited.Version || p.Status != edited.Status {
-		return ErrStale
+	work, err := ModerationWork(ctx, next)
+	if err != nil {
+		return Post{}, Post{}, err
 	}
-	s.posts[edited.ID] = clonePost(prev)
-	return nil
+	s.posts[id] = next
+	s.Outbox.Add(work)
+	return clonePost(next), clonePost(prev), nil
 }
 
 // Delete implements Store.
@@ -83,7 +85,7 @@ func (s *MemoryStore) Moderate(_ context.Context, id string, version int64, to S
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.posts[id]
-	if !ok || p.Version != version || p.Status != Pending {
+	if pending, waits := p.PendingVersion(); !ok || !waits || pending != version {
 		return ErrStale
 	}
 	s.posts[id] = moderatedPost(p, to, m, now)
@@ -141,6 +143,11 @@ func clonePost(p Post) Post {
 	if p.PriorRejection != nil {
 		r := *p.PriorRejection
 		p.PriorRejection = &r
+	}
+	if p.Draft != nil {
+		d := *p.Draft
+		d.Paragraphs = slices.Clone(d.Paragraphs)
+		p.Draft = &d
 	}
 	return p
 }

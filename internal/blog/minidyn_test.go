@@ -10,6 +10,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // TestDynamoStoreContractOnMinidyn runs the store contract against the
@@ -29,6 +30,6 @@ func TestDynamoStoreContractOnMinidyn(t *testing.T) {
 		DisableValidateResponseChecksum: true,
 	})
 	storeContract(t, func(t *testing.T) Store {
-		return NewDynamoStore(db, emutest.CreateTable(t, db, "PostsTable", false))
+		return NewDynamoStore(db, emutest.CreateTable(t, db, "PostsTable", false), outbox.NewTable(db, emutest.CreateTable(t, db, "OutboxTable", false)))
 	})
 }

@@ -53,19 +53,20 @@ func (m *Moderator) Moderate(ctx context.Context, req ModerationRequest) error {
 	if err != nil {
 		return err
 	}
-	if p.Version != req.Version || p.Status != Pending {
-		log.InfoContext(ctx, "message is stale or a duplicate; nothing to do", "current_version", p.Version, "status", string(p.Status))
+	if pending, waits := p.PendingVersion(); !waits || pending != req.Version {
+		log.InfoContext(ctx, "message is stale or a duplicate; nothing to do", "current_version", p.Version, "status", string(p.Status), "has_draft", p.Draft != nil)
 		obs.Count(ctx, "StaleMessages", 1)
 		return nil
 	}
-	results, err := m.classify(ctx, p.Paragraphs)
+	results, err := m.classify(ctx, p.PendingParagraphs())
 	if err != nil {
-		return fmt.Errorf("classify post %s version %d: %w", p.ID, p.Version, err)
+		return fmt.Errorf("classify post %s version %d: %w", p.ID, req.Version, err)
 	}
-	mod := verdict(results, p.Version, m.Now().UTC())
-	// Clean or not, an edit of a rejected post goes back to an admin.
+	mod := verdict(results, req.Version, m.Now().UTC())
+	// Clean or not, an edit of a rejected post goes back to an admin (the
+	// store applies the same rule to a draft of a post rejected meanwhile).
 	to := verdictStatus(p, mod.HasFoulLanguage)
-	err = m.Store.Moderate(ctx, p.ID, p.Version, to, mod, m.Now().UTC())
+	err = m.Store.Moderate(ctx, p.ID, req.Version, to, mod, m.Now().UTC())
 	if errors.Is(err, ErrStale) {
 		// Edited, reviewed or deleted while it was being classified: that change wins.
 		log.InfoContext(ctx, "post changed during classification; verdict dropped")
@@ -164,7 +165,7 @@ func ModeratePostsWith(newClassifier func(context.Context, function.Deps) (class
 		if err != nil {
 			return nil, fmt.Errorf("build the classifier: %w", err)
 		}
-		m := &Moderator{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table), Classifier: c, Now: time.Now, MaxWarmWait: warm}
+		m := &Moderator{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table, nil), Classifier: c, Now: time.Now, MaxWarmWait: warm}
 		return m.Handler(concurrency), nil
 	}
 }

@@ -2,11 +2,16 @@
 // /posts, the store that keeps posts in DynamoDB, and the worker that
 // classifies every paragraph of a post and publishes or flags it.
 //
-// A post's life: POST /posts stores it "pending" at version 1 and queues
-// {id, version}; the worker publishes it ("published") or holds it for review
-// ("flagged"). PUT /posts/{id} replaces its content, bumps the version and
-// queues it again (an edit of a rejected post ends at best "flagged", back
-// in the review queue: only an admin publishes a post once rejected);
+// A post's life: POST /posts stores it "pending" at version 1 and, in the same
+// transaction, records {id, version} in the outbox for the moderation queue
+// (see internal/platform/outbox); the worker publishes it ("published") or
+// holds it for review ("flagged"). PUT /posts/{id} bumps the version and queues
+// the new content the same way: the edit of a published post is kept as a
+// draft beside the published version, which stays visible until the worker
+// moderates the draft and puts it in its place; the edit of any other post
+// replaces its content and makes it pending (an edit of a rejected post ends
+// at best "flagged", back in the review queue: only an admin publishes a post
+// once rejected);
 // POST /posts/{id}/review (admin) approves ("published") or
 // rejects ("rejected") it and bumps the version too. Every write the worker
 // makes is conditioned on the version it classified and on the post still
@@ -45,7 +50,9 @@ const (
 	MaxAuthorChars    = 100
 	MaxParagraphs     = 100
 	MaxParagraphChars = 10_000
-	MaxContentBytes   = 256 << 10 // all paragraphs together, in UTF-8: an item holds 400 KB
+	// All paragraphs together, in UTF-8: an item holds 400 KB, and a published
+	// post with a draft holds two versions.
+	MaxContentBytes = 160 << 10
 )
 
 // Post is a blog post and its moderation.
@@ -62,8 +69,40 @@ type Post struct {
 	// the edit of a rejected post until an admin reviews it again: while it is
 	// set, the worker's verdict is at best Flagged, never Published.
 	PriorRejection *Review
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Draft is an edit of a published post awaiting moderation; the post's
+	// own content, still published, is what the public sees meanwhile.
+	Draft     *Draft
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Draft is the edited content of a published post, until it is moderated.
+type Draft struct {
+	Title       string    `json:"title"`
+	Author      string    `json:"author,omitempty"`
+	Paragraphs  []string  `json:"paragraphs"`
+	Version     int64     `json:"version"` // the post's version the edit made: its moderation message carries it
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// PendingVersion is the version of the content awaiting moderation: the
+// draft's, or the post's own while it is pending; false when nothing awaits.
+func (p Post) PendingVersion() (int64, bool) {
+	switch {
+	case p.Draft != nil:
+		return p.Draft.Version, true
+	case p.Status == Pending:
+		return p.Version, true
+	}
+	return 0, false
+}
+
+// PendingParagraphs are the paragraphs the worker classifies: the draft's, or the post's own.
+func (p Post) PendingParagraphs() []string {
+	if p.Draft != nil {
+		return p.Draft.Paragraphs
+	}
+	return p.Paragraphs
 }
 
 // Moderation is what the worker found in a post, and an admin's review of it.

@@ -3,8 +3,12 @@ package blog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // Errors a Store returns.
@@ -18,28 +22,26 @@ var (
 
 // Store keeps posts. Every method that changes a post is one conditional
 // write, so that concurrent edits, reviews and moderation never interleave.
+// Create and Edit record the post's moderation work (ModerationWork) in the
+// outbox in the same write, so that no stored post waits for a message that
+// was never recorded.
 type Store interface {
-	// Create stores a new post; ErrExists if its id is taken.
+	// Create stores a new post and its moderation work; ErrExists if its id is taken.
 	Create(ctx context.Context, p Post) error
 	// Get returns a post, read consistently; ErrNotFound if absent.
 	Get(ctx context.Context, id string) (Post, error)
-	// Edit replaces a post's content, makes it pending again, clears its
-	// moderation and bumps its version (see editedPost); it returns the post
-	// as stored and the post it replaced.
+	// Edit stores new content for a post (see editedPost) with its moderation
+	// work, bumps its version and returns the post as stored and the post it replaced.
 	Edit(ctx context.Context, id string, c Content, now time.Time) (edited, prev Post, err error)
-	// Revert puts prev back in place of edited, the result of an Edit whose
-	// moderation message could not be sent, provided the stored post is still
-	// edited (same version and status); else ErrStale: the post changed (or
-	// went) since, and that change stands.
-	Revert(ctx context.Context, edited, prev Post) error
 	// Delete removes a post; ErrNotFound if absent.
 	Delete(ctx context.Context, id string) error
-	// Moderate records the worker's verdict (Published or Flagged) when the
-	// post is still pending at version; else ErrStale. A post with a
-	// PriorRejection is never published by a verdict: it becomes Flagged.
+	// Moderate records the worker's verdict (Published or Flagged) on the
+	// content pending at version (see Post.PendingVersion); else ErrStale. A
+	// post with a PriorRejection is never published by a verdict: it becomes Flagged.
 	Moderate(ctx context.Context, id string, version int64, to Status, m Moderation, now time.Time) error
 	// Review records an admin's decision when the post is still at version
-	// and in one of the statuses from, bumps its version and returns it; else ErrStale.
+	// and in one of the statuses from, bumps its version and returns it; else
+	// ErrStale. A draft stays, awaiting its own moderation.
 	Review(ctx context.Context, id string, version int64, from []Status, to Status, r Review, now time.Time) (Post, error)
 	// List returns up to limit posts with status (Published or Flagged),
 	// newest first, strictly after the position before ("" for the first
@@ -47,20 +49,53 @@ type Store interface {
 	List(ctx context.Context, status Status, before string, limit int) ([]Post, string, error)
 }
 
+// ModerationWork is the outbox entry that queues the moderation of p's pending
+// content. Its id is derived from the post and version, so the store that
+// records it and the handler that delivers it name the same entry.
+func ModerationWork(ctx context.Context, p Post) (outbox.Message, error) {
+	v, ok := p.PendingVersion()
+	if !ok {
+		return outbox.Message{}, fmt.Errorf("blog: post %s has nothing to moderate", p.ID)
+	}
+	m, err := outbox.New(ctx, outbox.QueueModeration, ModerationRequest{ID: p.ID, Version: v}, p.UpdatedAt)
+	m.ID = "moderation/" + p.ID + "/" + strconv.FormatInt(v, 10)
+	return m, err
+}
+
 // Listed reports whether posts of status are listed (in the sparse index).
 func Listed(s Status) bool { return s == Published || s == Flagged }
 
 // The transitions every Store applies, so that implementations agree.
 
-// editedPost is prev with new content: pending again, unmoderated, one version on.
-// An edit of a rejected post keeps the admin's rejection as PriorRejection (as
-// does an edit of a post that already carries one), so that the worker's
-// verdict can at best flag it: only an admin publishes a post once rejected.
+// editedPost is prev with new content, one version on. The edit of a
+// published post (or of one with a draft already) becomes its draft: the
+// published content stays visible until the draft is moderated. Any other post
+// takes the content at once and is pending again, unmoderated.
 func editedPost(prev Post, c Content, now time.Time) Post {
 	next := clonePost(prev)
-	next.Title, next.Paragraphs = c.Title, slices.Clone(c.Paragraphs)
-	if c.Author != nil {
-		next.Author = *c.Author
+	next.Version, next.UpdatedAt = prev.Version+1, now
+	if prev.Status == Published || prev.Draft != nil {
+		d := Draft{Title: c.Title, Author: prev.Author, Paragraphs: slices.Clone(c.Paragraphs), Version: next.Version, SubmittedAt: now}
+		if prev.Draft != nil {
+			d.Author = prev.Draft.Author
+		}
+		if c.Author != nil {
+			d.Author = *c.Author
+		}
+		next.Draft = &d
+		return next
+	}
+	return withContent(next, prev, c.Title, c.Author, c.Paragraphs)
+}
+
+// withContent is next with new content in place, pending and unmoderated. When
+// prev was rejected, the admin's rejection is kept as PriorRejection (as is one
+// prev already carries), so that the worker's verdict can at best flag it:
+// only an admin publishes a post once rejected.
+func withContent(next, prev Post, title string, author *string, paragraphs []string) Post {
+	next.Title, next.Paragraphs = title, slices.Clone(paragraphs)
+	if author != nil {
+		next.Author = *author
 	}
 	if prev.Status == Rejected {
 		r := Review{Decision: "reject", ReviewedAt: prev.UpdatedAt}
@@ -69,7 +104,7 @@ func editedPost(prev Post, c Content, now time.Time) Post {
 		}
 		next.PriorRejection = &r
 	}
-	next.Status, next.Moderation, next.Version, next.UpdatedAt = Pending, nil, prev.Version+1, now
+	next.Status, next.Moderation, next.Draft = Pending, nil, nil
 	return next
 }
 
@@ -82,12 +117,17 @@ func verdictStatus(p Post, hasFoulLanguage bool) Status {
 	return Published
 }
 
-// moderatedPost is prev with the worker's verdict; the version stays. A
+// moderatedPost is prev with the worker's verdict on its pending content; the
+// version stays. A draft takes the place of the content it edits first. A
 // verdict never publishes a post with a PriorRejection.
 func moderatedPost(prev Post, to Status, m Moderation, now time.Time) Post {
 	next := clonePost(prev)
+	if d := prev.Draft; d != nil {
+		author := d.Author
+		next = withContent(next, prev, d.Title, &author, d.Paragraphs)
+	}
 	if to == Published {
-		to = verdictStatus(prev, m.HasFoulLanguage)
+		to = verdictStatus(next, m.HasFoulLanguage)
 	}
 	next.Status, next.Moderation, next.UpdatedAt = to, &m, now
 	return clonePost(next)

@@ -63,22 +63,36 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Errorf("unknown post: %v", err)
 		}
 	})
-	t.Run("edit bumps the version and makes the post pending", func(t *testing.T) {
+	t.Run("the edit of a published post waits as a draft beside it", func(t *testing.T) {
 		st := newStore(t)
 		p := newPost(3)
 		must(t, st.Create(ctx, p))
 		must(t, st.Moderate(ctx, p.ID, 1, Published, Moderation{Offending: []Offense{}}, base))
 		author := "bob"
 		got, prev, err := st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}, Author: &author}, base.Add(time.Hour))
-		if err != nil || prev.Version != 1 || prev.Status != Published || prev.Title != p.Title || got.Version != 2 || got.Status != Pending || got.Title != "New" || got.Author != "bob" ||
-			got.Moderation != nil || !got.UpdatedAt.Equal(base.Add(time.Hour)) || got.Slug != p.Slug {
-			t.Fatalf("Edit = %+v, %v", got, err)
+		if err != nil || prev.Version != 1 || prev.Status != Published || got.Version != 2 || got.Status != Published || got.Title != p.Title ||
+			got.Draft == nil || got.Draft.Title != "New" || got.Draft.Author != "bob" || got.Draft.Version != 2 ||
+			got.Moderation == nil || !got.UpdatedAt.Equal(base.Add(time.Hour)) || got.Slug != p.Slug {
+			t.Fatalf("Edit = %+v (draft %+v), %v", got, got.Draft, err)
 		}
-		if ps, _, _ := st.List(ctx, Published, "", 10); len(ps) != 0 {
-			t.Errorf("an edited post is still listed as published: %+v", ps)
+		if ps, _, _ := st.List(ctx, Published, "", 10); len(ps) != 1 || ps[0].Title != p.Title {
+			t.Errorf("the published version left the listing during the edit's moderation: %+v", ps)
 		}
 		if err := st.Moderate(ctx, p.ID, 1, Published, Moderation{}, base); !errors.Is(err, ErrStale) {
 			t.Errorf("verdict on the old version: %v", err)
+		}
+		// An admin's decision meanwhile applies to the published version; the draft waits on.
+		if _, err := st.Review(ctx, p.ID, 2, []Status{Published}, Rejected, Review{Decision: "reject", ReviewedAt: base}, base); err != nil {
+			t.Fatal(err)
+		}
+		if ps, _, _ := st.List(ctx, Published, "", 10); len(ps) != 0 {
+			t.Errorf("a rejected post is listed: %+v", ps)
+		}
+		// The draft's clean verdict puts it in place, but after a rejection only an admin publishes.
+		must(t, st.Moderate(ctx, p.ID, 2, Published, Moderation{Offending: []Offense{}, Version: 2}, base))
+		got, err = st.Get(ctx, p.ID)
+		if err != nil || got.Draft != nil || got.Title != "New" || got.Author != "bob" || got.Status != Flagged || got.PriorRejection == nil {
+			t.Fatalf("after the draft's verdict: %+v, %v", got, err)
 		}
 		if _, _, err := st.Edit(ctx, "ffffffffffffffff", Content{Title: "x", Paragraphs: []string{"x"}}, base); !errors.Is(err, ErrNotFound) {
 			t.Errorf("edit unknown: %v", err)
@@ -264,43 +278,6 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 		must(t, st.Moderate(ctx, p.ID, got.Version, Published, Moderation{Offending: []Offense{}}, base))
 		if got, _ = st.Get(ctx, p.ID); got.Status != Published {
 			t.Errorf("clean edit of an approved post: %s", got.Status)
-		}
-	})
-	t.Run("revert puts the previous version back only over the edit", func(t *testing.T) {
-		st := newStore(t)
-		p := newPost(7)
-		must(t, st.Create(ctx, p))
-		must(t, st.Moderate(ctx, p.ID, 1, Published, Moderation{Offending: []Offense{}, Version: 1}, base))
-		edited, prev, err := st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}}, base)
-		must(t, err)
-		must(t, st.Revert(ctx, edited, prev))
-		got, err := st.Get(ctx, p.ID)
-		if err != nil || got.Status != Published || got.Version != 1 || got.Title != p.Title || got.Moderation == nil {
-			t.Fatalf("after Revert: %+v, %v", got, err)
-		}
-		if ps, _, _ := st.List(ctx, Published, "", 10); len(ps) != 1 || ps[0].ID != p.ID {
-			t.Errorf("reverted post not listed: %+v", ps)
-		}
-		if err := st.Revert(ctx, edited, prev); !errors.Is(err, ErrStale) {
-			t.Errorf("second Revert = %v, want ErrStale", err)
-		}
-		// An edit made after the one being undone stands.
-		edited, prev, err = st.Edit(ctx, p.ID, Content{Title: "New", Paragraphs: []string{"x"}}, base)
-		must(t, err)
-		again, _, err := st.Edit(ctx, p.ID, Content{Title: "Newer", Paragraphs: []string{"y"}}, base)
-		must(t, err)
-		if err := st.Revert(ctx, edited, prev); !errors.Is(err, ErrStale) {
-			t.Errorf("Revert over a later edit = %v, want ErrStale", err)
-		}
-		if got, _ := st.Get(ctx, p.ID); got.Version != again.Version || got.Title != "Newer" {
-			t.Errorf("a later edit was undone: %+v", got)
-		}
-		must(t, st.Delete(ctx, p.ID))
-		if err := st.Revert(ctx, again, prev); !errors.Is(err, ErrStale) {
-			t.Errorf("Revert of a deleted post = %v, want ErrStale", err)
-		}
-		if _, err := st.Get(ctx, p.ID); !errors.Is(err, ErrNotFound) {
-			t.Errorf("Revert brought a deleted post back: %v", err)
 		}
 	})
 	t.Run("delete", func(t *testing.T) {

@@ -121,6 +121,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := s.startEventSources(ctx, awsCfg, t, res, o.Logger); err != nil {
 		return nil, err
 	}
+	s.startSchedules(ctx, t, o.Logger)
 	invokers := make(map[string]gateway.Invoker, len(s.Functions))
 	for id, fn := range s.Functions {
 		invokers[id] = fn

@@ -36,6 +36,14 @@ type Function struct {
 	Environment         map[string]any // unresolved values; see Resolver
 	Routes              []Route
 	QueueEvents         []QueueEvent
+	Schedules           []Schedule
+}
+
+// Schedule is one Schedule event: EventBridge invokes the function every Rate.
+type Schedule struct {
+	Name    string // the event's name in the template
+	Rate    time.Duration
+	Enabled bool
 }
 
 // Route is one HttpApi event: a method and a path template.
@@ -277,9 +285,36 @@ func parseFunction(id string, props, globals map[string]any) (Function, error) {
 			}
 			e.MaxConcurrency = num(asMap(p["ScalingConfig"])["MaximumConcurrency"])
 			f.QueueEvents = append(f.QueueEvents, e)
+		case "Schedule":
+			rate, err := ParseRate(str(p["Schedule"]))
+			if err != nil {
+				return f, fmt.Errorf("event %s: %w", name, err)
+			}
+			sc := Schedule{Name: name, Rate: rate, Enabled: true}
+			if v, ok := p["Enabled"].(bool); ok {
+				sc.Enabled = v
+			}
+			f.Schedules = append(f.Schedules, sc)
 		}
 	}
 	return f, nil
+}
+
+var rateExpr = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
+
+// ParseRate reads an EventBridge rate expression: rate(1 minute), rate(5
+// minutes), rate(2 hours)... The local runtime runs no cron() expressions.
+func ParseRate(expr string) (time.Duration, error) {
+	m := rateExpr.FindStringSubmatch(expr)
+	if m == nil {
+		return 0, fmt.Errorf("schedule %q: the local runtime runs rate(N unit) schedules only", expr)
+	}
+	n := time.Duration(num(m[1]))
+	if plural := strings.HasSuffix(m[2], "s"); plural == (n == 1) {
+		return 0, fmt.Errorf("schedule %q: EventBridge wants the singular unit for 1 and the plural otherwise", expr)
+	}
+	unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(m[2], "s")]
+	return n * unit, nil
 }
 
 func parseQueue(id string, props map[string]any) (Queue, error) {

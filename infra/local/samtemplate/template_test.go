@@ -440,8 +440,9 @@ func TestParseRichTemplate(t *testing.T) {
 			"PausedWorkerFunction": {
 				LogicalID: "PausedWorkerFunction", Dir: "paused-worker", Timeout: 10 * time.Second, MemoryMB: 256,
 				Environment: map[string]any{"STAGE": map[string]any{"Ref": "Stage"}, "SHARED": "from-globals"},
-				// Defaults: BatchSize 10, no window, no partial failures; the Schedule event is ignored.
+				// Defaults: BatchSize 10, no window, no partial failures.
 				QueueEvents: []QueueEvent{{Queue: "OrdersQueue", BatchSize: 10, Enabled: false}},
+				Schedules:   []Schedule{{Name: "Nightly", Rate: 24 * time.Hour, Enabled: true}},
 			},
 		}
 		for id, w := range want {
@@ -794,4 +795,17 @@ next:
 		out = append(out, kv)
 	}
 	return out
+}
+
+func TestParseRate(t *testing.T) {
+	for expr, want := range map[string]time.Duration{
+		"rate(1 minute)": time.Minute, "rate(5 minutes)": 5 * time.Minute, "rate(1 hour)": time.Hour,
+		"rate(2 days)":    48 * time.Hour,
+		"rate(1 minutes)": 0, "rate(5 minute)": 0, "rate(0 minutes)": 0, "cron(0 12 * * ? *)": 0, "rate(1 second)": 0,
+	} {
+		got, err := ParseRate(expr)
+		if want == 0 && err == nil || want != 0 && (err != nil || got != want) {
+			t.Errorf("ParseRate(%q) = %s, %v; want %s", expr, got, err, want)
+		}
+	}
 }

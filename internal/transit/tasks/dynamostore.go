@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // taskTTL is how long a task stays readable.
@@ -32,9 +33,18 @@ const taskTTL = 30 * 24 * time.Hour
 
 // DynamoStore is the Store on a DynamoDB table.
 type DynamoStore struct {
-	db    *dynamodb.Client
-	table string
-	now   func() time.Time
+	db     *dynamodb.Client
+	table  string
+	now    func() time.Time
+	outbox *outbox.Table // where Create records the task's fan-out (see WithOutbox)
+}
+
+// WithOutbox makes Create record each task's fan-out work (FanOutWork) in ob,
+// in the same transaction as the task. The route that creates tasks needs it;
+// the workers, which never create one, do not.
+func (s *DynamoStore) WithOutbox(ob *outbox.Table) *DynamoStore {
+	s.outbox = ob
+	return s
 }
 
 // NewDynamoStore returns a Store on table.
@@ -50,9 +60,9 @@ func num(v int64) types.AttributeValue {
 func taskKey(id string) string { return "TASK#" + id }
 func cityKey(c int) string     { return fmt.Sprintf("CITY#%06d", c) }
 
-// Create stores a new task.
+// Create stores a new task, with its fan-out work when the store has an outbox.
 func (s *DynamoStore) Create(ctx context.Context, t Task) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	put := &types.Put{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
 			"pk": str(taskKey(t.ID)), "sk": str("TASK"), "date": str(t.Date),
@@ -60,7 +70,19 @@ func (s *DynamoStore) Create(ctx context.Context, t Task) error {
 			"expires_at": num(t.CreatedAt.Add(taskTTL).Unix()),
 		},
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
+	}
+	var err error
+	if s.outbox == nil {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+	} else {
+		var work outbox.Message
+		if work, err = FanOutWork(ctx, t); err != nil {
+			return err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{{Put: put}, s.outbox.Put(work)},
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("create task %s: %w", t.ID, err)
 	}

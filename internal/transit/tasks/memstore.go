@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 	"sync"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // MemStore is an in-memory Store, for tests.
@@ -11,6 +13,8 @@ type MemStore struct {
 	mu     sync.Mutex
 	tasks  map[string]Task
 	cities map[string]map[int]City
+	// Outbox holds the fan-out work Create records with each task.
+	Outbox outbox.Memory
 }
 
 // NewMemStore returns an empty MemStore.
@@ -19,12 +23,17 @@ func NewMemStore() *MemStore {
 }
 
 // Create stores a new task.
-func (m *MemStore) Create(_ context.Context, t Task) error {
+func (m *MemStore) Create(ctx context.Context, t Task) error {
+	work, err := FanOutWork(ctx, t)
+	if err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t.CitiesTotal = -1
 	m.tasks[t.ID] = t
 	m.cities[t.ID] = map[int]City{}
+	m.Outbox.Add(work)
 	return nil
 }
 

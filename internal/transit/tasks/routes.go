@@ -15,7 +15,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
-	"github.com/mosaic-platform/mosaic/internal/platform/queue"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )
 
 // FanOutMessage asks the fan-out worker to list the cities of a task's date.
@@ -54,19 +54,31 @@ func ParseDate(field, v string, now time.Time) (time.Time, error) {
 // Routes holds what both task routes need.
 type Routes struct {
 	Store  Store
-	FanOut queue.Publisher
+	Outbox *outbox.Outbox // delivers the fan-out work Store.Create records
 	Now    func() time.Time
+}
+
+// FanOutWork is the outbox entry that queues t's fan-out; its id is derived
+// from the task, so the store that records it and the route that delivers it
+// name the same entry.
+func FanOutWork(ctx context.Context, t Task) (outbox.Message, error) {
+	m, err := outbox.New(ctx, outbox.QueueTransitFanOut, FanOutMessage{TaskID: t.ID, Date: t.Date}, t.CreatedAt)
+	m.ID = "transit-fan-out/" + t.ID
+	return m, err
 }
 
 // NewProcessRequest builds POST /process-request?date= (writer).
 func NewProcessRequest(_ context.Context, d function.Deps) (any, error) {
 	l := config.New(d.Env)
-	table, queueURL := l.String("TRANSIT_TABLE"), l.String("FAN_OUT_QUEUE_URL")
+	table := l.String("TRANSIT_TABLE")
 	if err := l.Err(); err != nil {
 		return nil, err
 	}
-	r := Routes{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table),
-		FanOut: queue.NewSQSPublisher(awsclients.SQS(d.AWS), queueURL), Now: time.Now}
+	ob, obTable, err := outbox.FromEnv(d, outbox.QueueTransitFanOut)
+	if err != nil {
+		return nil, err
+	}
+	r := Routes{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table).WithOutbox(obTable), Outbox: ob, Now: time.Now}
 	return apigw.Handle(r.Create), nil
 }
 
@@ -95,14 +107,16 @@ func (r Routes) Create(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	t := Task{ID: rand.Text(), Date: date, CreatedAt: r.Now().UTC(), CitiesTotal: -1}
+	// The task and its fan-out work are stored together: send the work now,
+	// or leave it to the outbox relay if the queue does not take it.
 	if err := r.Store.Create(ctx, t); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	// A task whose message is lost would stay queued forever: fail the
-	// request instead, and the client retries (an orphan task expires).
-	if err := r.FanOut.Publish(ctx, FanOutMessage{TaskID: t.ID, Date: date}); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("enqueue task %s: %w", t.ID, err)
+	work, err := FanOutWork(ctx, t)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	r.Outbox.Deliver(ctx, work)
 	resp, err := apigw.JSON(http.StatusAccepted, Accepted{TaskID: t.ID, Status: StatusQueued, Date: date})
 	if err == nil {
 		resp.Headers["Location"] = "/process-request/" + t.ID

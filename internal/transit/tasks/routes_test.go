@@ -12,6 +12,8 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
+	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
 
@@ -42,7 +44,7 @@ func TestCreate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			store, pub := NewMemStore(), &queuetest.Publisher{}
-			r := Routes{Store: store, FanOut: pub, Now: now}
+			r := Routes{Store: store, Outbox: &outbox.Outbox{Store: &store.Outbox, Queues: map[string]queue.Publisher{outbox.QueueTransitFanOut: pub}}, Now: now}
 			resp, _ := apigw.Handle(r.Create)(context.Background(), request("POST", "/process-request", tc.role, tc.query, nil))
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
@@ -58,7 +60,8 @@ func TestCreate(t *testing.T) {
 			if err := json.Unmarshal([]byte(resp.Body), &a); err != nil || a.Status != "queued" || a.TaskID == "" {
 				t.Fatalf("body %s", resp.Body)
 			}
-			if m := pub.Messages()[0].Body.(FanOutMessage); m.TaskID != a.TaskID || m.Date != a.Date {
+			var m FanOutMessage
+			if err := json.Unmarshal(pub.Messages()[0].Body.(json.RawMessage), &m); err != nil || m.TaskID != a.TaskID || m.Date != a.Date {
 				t.Fatalf("queued %+v for %+v", m, a)
 			}
 			task, _, err := store.Get(context.Background(), a.TaskID)
@@ -69,10 +72,19 @@ func TestCreate(t *testing.T) {
 	}
 }
 
-func TestCreateFailsWhenQueueIsDown(t *testing.T) {
-	r := Routes{Store: NewMemStore(), FanOut: failing(errors.New("queue down")), Now: now}
-	if _, err := r.Create(context.Background(), request("POST", "/process-request", "writer", "date=2024-05-01", nil)); err == nil {
-		t.Fatal("accepted a task it could not queue")
+// TestCreateWhenQueueIsDownLeavesTheFanOutToTheRelay: the task and its
+// fan-out are stored together; the relay sends what the route could not.
+func TestCreateWhenQueueIsDownLeavesTheFanOutToTheRelay(t *testing.T) {
+	store, pub := NewMemStore(), &queuetest.Publisher{}
+	pub.Fail(errors.New("queue down"))
+	r := Routes{Store: store, Outbox: &outbox.Outbox{Store: &store.Outbox, Queues: map[string]queue.Publisher{outbox.QueueTransitFanOut: pub}}, Now: now}
+	resp, err := r.Create(context.Background(), request("POST", "/process-request", "writer", "date=2024-05-01", nil))
+	if err != nil || resp.StatusCode != 202 || len(store.Outbox.Pending()) != 1 {
+		t.Fatalf("Create = %d, %v; outbox %+v", resp.StatusCode, err, store.Outbox.Pending())
+	}
+	pub.Fail(nil)
+	if rep, err := r.Outbox.Relay(context.Background(), now().Add(outbox.Grace)); err != nil || rep.Sent != 1 || len(pub.Messages()) != 1 {
+		t.Fatalf("relay = %+v, %v", rep, err)
 	}
 }
 
@@ -129,10 +141,4 @@ func TestNewReportStatuses(t *testing.T) {
 			t.Errorf("%+v %+v: %s, want %s", tc.task, tc.cities, got, tc.want)
 		}
 	}
-}
-
-func failing(err error) *queuetest.Publisher {
-	p := &queuetest.Publisher{}
-	p.Fail(err)
-	return p
 }
