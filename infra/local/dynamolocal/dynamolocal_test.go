@@ -3,14 +3,15 @@ package dynamolocal
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 
@@ -29,12 +30,7 @@ type instance struct {
 
 func start(t *testing.T, dir string) *instance {
 	t.Helper()
-	return startCompacting(t, dir, compactAfter)
-}
-
-func startCompacting(t *testing.T, dir string, after int) *instance {
-	t.Helper()
-	srv, err := open(dir, after)
+	srv, err := Open(dir)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}
@@ -97,16 +93,21 @@ func createPosts(ctx context.Context, c *dynamodb.Client, name string) error {
 	return err
 }
 
-func journalLines(t *testing.T, dir string) []string {
+// appended counts the records written to the data file, erased ones included.
+func appended(t *testing.T, dir string) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "dynamodb.journal"))
+	b, err := os.ReadFile(filepath.Join(dir, dataFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) > 0 && b[len(b)-1] != '\n' {
-		t.Errorf("journal does not end with a newline: ...%q", b[max(0, len(b)-40):])
+	n := 0
+	for off := 0; off < len(b); n++ {
+		if off+headerSize > len(b) {
+			t.Fatalf("data file ends inside a header at %d", off)
+		}
+		off += headerSize + int(binary.LittleEndian.Uint32(b[off:]))
 	}
-	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	return n
 }
 
 func TestDurableAcrossReopen(t *testing.T) {
@@ -241,10 +242,10 @@ func TestDurableAcrossReopen(t *testing.T) {
 		}
 	}
 
-	// Only the successful writes are journaled: the table, 3 puts, 2 updates,
+	// Only the successful writes are recorded: the table, 3 puts, 2 updates,
 	// 1 conditional put, 1 transaction, 1 delete and 1 batch.
-	if got := len(journalLines(t, dir)); got != 10 {
-		t.Errorf("journal has %d lines, want 10", got)
+	if got := appended(t, dir); got != 10 {
+		t.Errorf("data file has %d records, want 10", got)
 	}
 
 	check := func(t *testing.T, c *dynamodb.Client) {
@@ -343,17 +344,24 @@ func TestDurableAcrossReopen(t *testing.T) {
 	t.Run("after a second restart", func(t *testing.T) { check(t, start(t, dir).client) })
 }
 
-func TestTornLastLineIgnored(t *testing.T) {
+func TestTornLastRecordIgnored(t *testing.T) {
 	ctx := context.Background()
-	tornPut := `{"op":"PutItem","body":{"TableName":"t","Item":{"pk":{"S":"torn"},"sk":{"S":"meta"}}}}`
+	torn := []byte(`{"w":[{"t":"t","put":{"pk":{"S":"torn"},"sk":{"S":"meta"}}}]}`)
+	header := func(n int, crc uint32) []byte {
+		h := make([]byte, headerSize)
+		binary.LittleEndian.PutUint32(h, uint32(n))
+		binary.LittleEndian.PutUint32(h[4:], crc)
+		return h
+	}
+	good := crc32.Checksum(torn, crcTable)
 	tests := []struct {
 		name string
-		tail string
+		tail []byte
 	}{
-		{"cut mid-entry", tornPut[:40]},
-		{"complete entry without its newline", tornPut},
-		{"one byte", "{"},
-		{"garbage line", "\x00\x00\x00\n"},
+		{"cut mid-payload", append(header(len(torn), good), torn[:20]...)},
+		{"cut mid-header", header(len(torn), good)[:5]},
+		{"complete record with a wrong checksum", append(header(len(torn), good+1), torn...)},
+		{"zeroed header", make([]byte, headerSize)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -367,25 +375,25 @@ func TestTornLastLineIgnored(t *testing.T) {
 			}
 			in.stop()
 
-			path := filepath.Join(dir, "dynamodb.journal")
-			good, err := os.ReadFile(path)
+			path := filepath.Join(dir, dataFileName)
+			before, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, append(bytes.Clone(good), tt.tail...), 0o644); err != nil {
+			if err := os.WriteFile(path, append(bytes.Clone(before), tt.tail...), 0o644); err != nil {
 				t.Fatal(err)
 			}
 
 			in = start(t, dir)
-			if after, _ := os.ReadFile(path); !bytes.Equal(after, good) {
-				t.Errorf("journal after Open = %q, want the torn tail cut off", after[len(good)-min(len(good), 10):])
+			if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+				t.Errorf("data file after Open has %d bytes, want the torn tail cut off (%d)", len(after), len(before))
 			}
 			if _, err := in.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: post("after", "s", "c", "after the crash")}); err != nil {
 				t.Fatal(err)
 			}
 			in.stop()
 
-			// A second restart replays the write made after the torn line too.
+			// A second restart reads the write made after the torn record too.
 			in = start(t, dir)
 			for pk, want := range map[string]bool{"kept": true, "after": true, "torn": false} {
 				out, err := in.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key(pk)})
@@ -396,36 +404,10 @@ func TestTornLastLineIgnored(t *testing.T) {
 					t.Errorf("item %s present = %v, want %v", pk, got, want)
 				}
 			}
-			if got := len(journalLines(t, dir)); got != 3 {
-				t.Errorf("journal has %d lines, want 3", got)
+			if got := appended(t, dir); got != 3 {
+				t.Errorf("data file has %d records, want 3", got)
 			}
 		})
-	}
-}
-
-func TestCorruptJournal(t *testing.T) {
-	dir := t.TempDir()
-	in := start(t, dir)
-	if err := createPosts(context.Background(), in.client, "t"); err != nil {
-		t.Fatal(err)
-	}
-	in.stop()
-	path := filepath.Join(dir, "dynamodb.journal")
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A bad line followed by good ones is not a torn append: refuse to start
-	// rather than silently drop acknowledged writes.
-	corrupt := append(append(bytes.Clone(good), "not json\n"...), good...)
-	if err := os.WriteFile(path, corrupt, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "line 2 is corrupt") {
-		t.Errorf("Open(corrupt journal) err = %v, want line 2 is corrupt", err)
-	}
-	if after, _ := os.ReadFile(path); !bytes.Equal(after, corrupt) {
-		t.Error("Open modified a corrupt journal")
 	}
 }
 
@@ -584,7 +566,7 @@ func TestConcurrentWrites(t *testing.T) {
 	if len(pks) != writers*each {
 		t.Errorf("%d items after restart, want %d", len(pks), writers*each)
 	}
-	if got := len(journalLines(t, dir)); got != 1+writers*each {
-		t.Errorf("journal has %d lines, want %d", got, 1+writers*each)
+	if got := appended(t, dir); got != 1+writers*each {
+		t.Errorf("data file has %d records, want %d", got, 1+writers*each)
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/mosaic-platform/mosaic/infra/emulators"
 	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
 	"github.com/mosaic-platform/mosaic/infra/local/s3local"
@@ -20,9 +18,9 @@ import (
 
 // localAWS are the AWS stand-ins, each on its own loopback port.
 type localAWS struct {
-	dynamo  *dynamolocal.Server // nil when DynamoDB Local runs instead
+	dynamo  *dynamolocal.Server // the embedded DynamoDB; nil when DynamoDB Local runs instead
 	javaDDB *emulators.Process  // DynamoDB Local, when asked for
-	s3db    *bolt.DB
+	s3      *s3local.Store
 	broker  *sqslocal.Broker
 	servers []*http.Server
 	env     map[string]string // AWS_ENDPOINT_URL_* and credentials pointing the SDK at them
@@ -30,7 +28,7 @@ type localAWS struct {
 
 // startEmulators opens the durable emulators under dir and serves them. With
 // dynamoDBLocal, AWS's DynamoDB Local (installed by `make emulators`, run on
-// Java) replaces the in-process minidyn: exact DynamoDB semantics, at the cost
+// Java) replaces the embedded one: AWS's own semantics, at the cost
 // of a JVM that listens on every interface.
 func startEmulators(ctx context.Context, dir string, dynamoDBLocal bool) (_ *localAWS, err error) {
 	e := &localAWS{env: map[string]string{
@@ -56,16 +54,13 @@ func startEmulators(ctx context.Context, dir string, dynamoDBLocal bool) (_ *loc
 		}
 		handlers["AWS_ENDPOINT_URL_DYNAMODB"] = e.dynamo
 	}
-	if err = os.MkdirAll(filepath.Join(dir, "s3"), 0o755); err != nil {
-		return nil, fmt.Errorf("s3 data directory: %w", err)
-	}
-	if e.s3db, err = bolt.Open(filepath.Join(dir, "s3", "s3.bolt"), 0o600, &bolt.Options{Timeout: 2 * time.Second}); err != nil {
-		return nil, fmt.Errorf("open s3 store (is another `make run` using %s?): %w", dir, err)
+	if e.s3, err = s3local.Open(filepath.Join(dir, "s3")); err != nil {
+		return nil, err
 	}
 	if e.broker, err = sqslocal.New(filepath.Join(dir, "sqs"), nil); err != nil {
 		return nil, err
 	}
-	handlers["AWS_ENDPOINT_URL_S3"] = s3local.Handler(e.s3db)
+	handlers["AWS_ENDPOINT_URL_S3"] = e.s3.Handler()
 	handlers["AWS_ENDPOINT_URL_SQS"] = e.broker.Handler()
 	for name, h := range handlers {
 		url, err := e.serve(h)
@@ -96,8 +91,8 @@ func (e *localAWS) close(ctx context.Context) error {
 	if e.broker != nil {
 		errs = append(errs, e.broker.Close())
 	}
-	if e.s3db != nil {
-		errs = append(errs, e.s3db.Close())
+	if e.s3 != nil {
+		errs = append(errs, e.s3.Close())
 	}
 	if e.dynamo != nil {
 		errs = append(errs, e.dynamo.Close())

@@ -85,9 +85,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		s.Backend, prefix = external, "mosaic-local-"
 	} else {
 		l := config.New(o.Env)
-		ddb := l.StringOr("MOSAIC_DYNAMODB", "minidyn")
-		if ddb != "minidyn" && ddb != "dynamodb-local" {
-			return nil, fmt.Errorf("MOSAIC_DYNAMODB: %q is neither minidyn nor dynamodb-local", ddb)
+		ddb := l.StringOr("MOSAIC_DYNAMODB", "embedded")
+		if ddb != "embedded" && ddb != "dynamodb-local" {
+			return nil, fmt.Errorf("MOSAIC_DYNAMODB: %q is neither embedded nor dynamodb-local", ddb)
 		}
 		if s.emu, err = startEmulators(ctx, o.DataDir, ddb == "dynamodb-local"); err != nil {
 			return nil, err

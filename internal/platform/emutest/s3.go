@@ -1,12 +1,10 @@
 package emutest
 
 import (
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/mosaic-platform/mosaic/infra/local/s3local"
 )
@@ -17,27 +15,21 @@ type s3Server struct {
 	close func() error
 }
 
-// startS3 serves gofakes3 from a bolt file: its memory backend ignores
-// If-None-Match and If-Match, the bolt one checks them. The file is unlinked
-// once open, so nothing is left behind however the test binary ends.
+// startS3 serves the S3 emulator `make run` uses (gofakes3 on a file-backed
+// store). Its directory is removed when the server stops.
 func startS3() (s3Server, error) {
 	dir, err := os.MkdirTemp("", "emutest-s3-")
 	if err != nil {
 		return s3Server{}, fmt.Errorf("S3 emulator: %w", err)
 	}
-	// NoSync: the data lives only as long as the test binary.
-	db, err := bolt.Open(filepath.Join(dir, "s3.bolt"), 0o600, &bolt.Options{NoSync: true})
-	rmErr := os.RemoveAll(dir)
+	store, err := s3local.OpenTemporary(dir)
 	if err != nil {
+		_ = os.RemoveAll(dir)
 		return s3Server{}, fmt.Errorf("S3 emulator: %w", err)
 	}
-	if rmErr != nil {
-		_ = db.Close()
-		return s3Server{}, fmt.Errorf("S3 emulator: %w", rmErr)
-	}
-	srv := httptest.NewServer(s3local.Handler(db))
+	srv := httptest.NewServer(store.Handler())
 	return s3Server{url: srv.URL, close: func() error {
 		srv.Close()
-		return db.Close()
+		return errors.Join(store.Close(), os.RemoveAll(dir))
 	}}, nil
 }

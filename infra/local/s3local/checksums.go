@@ -1,21 +1,9 @@
-// Package s3local serves the S3 API from a bolt file with gofakes3, for the
-// local runtime and the integration tests alike.
 package s3local
 
 import (
 	"net/http"
 	"strings"
-
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3bolt"
-	bolt "go.etcd.io/bbolt"
 )
-
-// Handler serves the S3 API over the objects in db. The bolt backend, unlike
-// gofakes3's memory one, honours If-None-Match and If-Match.
-func Handler(db *bolt.DB) http.Handler {
-	return withoutRangeChecksums(gofakes3.New(s3bolt.New(db)).Server())
-}
 
 // withoutRangeChecksums drops x-amz-checksum-* from ranged GETs, as S3 does.
 // gofakes3 stores a PUT's X-Amz-* headers as metadata and replays them on every

@@ -1,0 +1,365 @@
+package dynamolocal
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// The data file is a sequence of records, each an 8-byte header (payload
+// length, CRC-32C of the payload) and a JSON payload: a table created or
+// dropped, or the writes of one request (all of a transaction's in one record,
+// so that a crash keeps all or none). A record is appended and fsync'd before
+// the request is answered; a torn record at the end is cut off at start.
+//
+// Erasure: when an item is overwritten or deleted, the record that held its
+// previous version is overwritten with zeros (after the new version is on
+// disk), so erased data cannot be read back from the directory. A record that
+// also holds other, still-live items has those rewritten first. A zeroed
+// record fails its CRC and is skipped when the file is read.
+const dataFileName = "dynamodb.data"
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+const headerSize = 8
+
+// record is where one record sits in the data file, and which live items it
+// holds (the latest version of each).
+type record struct {
+	off     int64
+	size    int
+	holders map[*stored]struct{}
+}
+
+// payload is one record's content.
+type payload struct {
+	Create *tableSchema `json:"create,omitempty"`
+	Drop   string       `json:"drop,omitempty"`
+	Writes []write      `json:"w,omitempty"`
+}
+
+// write is one item put (Put) or deleted (Del, its key) in table T.
+type write struct {
+	T   string   `json:"t"`
+	Put wireItem `json:"put,omitempty"`
+	Del wireItem `json:"del,omitempty"`
+}
+
+type dataFile struct {
+	f       *os.File
+	path    string
+	size    int64
+	garbage int64 // bytes of records no live item needs
+}
+
+func (d *dataFile) append(p *payload) (*record, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, headerSize+len(body))
+	binary.LittleEndian.PutUint32(buf, uint32(len(body)))
+	binary.LittleEndian.PutUint32(buf[4:], crc32.Checksum(body, crcTable))
+	copy(buf[headerSize:], body)
+	if _, err := d.f.WriteAt(buf, d.size); err != nil {
+		_ = d.f.Truncate(d.size)
+		return nil, fmt.Errorf("write dynamodb data: %w", err)
+	}
+	if err := d.f.Sync(); err != nil {
+		return nil, fmt.Errorf("sync dynamodb data: %w", err)
+	}
+	r := &record{off: d.size, size: len(body), holders: map[*stored]struct{}{}}
+	d.size += int64(len(buf))
+	return r, nil
+}
+
+// scrub zeroes a record's payload. The next append's fsync makes it durable;
+// until then a crash can only bring back data that was already superseded on
+// disk, and start-up scrubs that again.
+func (d *dataFile) scrub(r *record) error {
+	d.garbage += int64(headerSize + r.size)
+	if _, err := d.f.WriteAt(make([]byte, r.size), r.off+headerSize); err != nil {
+		return fmt.Errorf("erase superseded dynamodb data: %w", err)
+	}
+	return nil
+}
+
+// readRecords calls fn for every intact record of the file at path, in order,
+// and cuts a torn last record off. A damaged record inside the file is one
+// whose erasure was interrupted (its replacement was synced first): skipped.
+func readRecords(f *os.File, fn func(r *record, p *payload) error) (size, garbage int64, err error) {
+	info, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	total := info.Size()
+	rd := bufio.NewReaderSize(io.NewSectionReader(f, 0, total), 1<<20)
+	var off int64
+	header := make([]byte, headerSize)
+	for off < total {
+		if _, err := io.ReadFull(rd, header); err != nil {
+			break // torn header
+		}
+		n := int64(binary.LittleEndian.Uint32(header))
+		if off+headerSize+n > total {
+			break // torn payload
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return 0, 0, err
+		}
+		next := off + headerSize + n
+		if n == 0 || crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(header[4:]) {
+			if next == total {
+				break // torn last record
+			}
+			garbage += headerSize + n
+			off = next
+			continue
+		}
+		var p payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			return 0, 0, fmt.Errorf("dynamodb data %s at %d: %w", f.Name(), off, err)
+		}
+		if err := fn(&record{off: off, size: int(n), holders: map[*stored]struct{}{}}, &p); err != nil {
+			return 0, 0, err
+		}
+		off = next
+	}
+	if off < total {
+		if err := f.Truncate(off); err != nil {
+			return 0, 0, fmt.Errorf("cut torn end of dynamodb data: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			return 0, 0, err
+		}
+	}
+	return off, garbage, nil
+}
+
+// load reads the data file into s.tables, scrubbing whatever a crash left
+// superseded but not yet erased.
+func (s *Server) load(dir string) error {
+	path := filepath.Join(dir, dataFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open dynamodb data: %w", err)
+	}
+	s.data = &dataFile{f: f, path: path}
+	var superseded []*record
+	size, garbage, err := readRecords(f, func(r *record, p *payload) error {
+		if err := s.replay(r, p, &superseded); err != nil {
+			return err
+		}
+		if len(r.holders) == 0 && len(p.Writes) > 0 {
+			superseded = append(superseded, r)
+		}
+		return nil
+	})
+	if err != nil {
+		_ = f.Close()
+		return err
+	}
+	s.data.size, s.data.garbage = size, garbage
+	for _, r := range superseded {
+		if len(r.holders) == 0 {
+			if err := s.data.scrub(r); err != nil {
+				return err
+			}
+		}
+	}
+	return s.data.f.Sync()
+}
+
+// replay applies one record read at start.
+func (s *Server) replay(r *record, p *payload, superseded *[]*record) error {
+	switch {
+	case p.Create != nil && s.tables[p.Create.TableName] != nil:
+		s.tables[p.Create.TableName].schema = *p.Create // a TTL change
+		r.holders[nil] = struct{}{}
+	case p.Create != nil:
+		t, err := newTable(*p.Create)
+		if err != nil {
+			return fmt.Errorf("dynamodb data: table %s: %w", p.Create.TableName, err)
+		}
+		s.tables[p.Create.TableName] = t
+		r.holders[nil] = struct{}{} // schema records stay until compaction
+	case p.Drop != "":
+		s.dropTable(p.Drop)
+		r.holders[nil] = struct{}{}
+	}
+	for _, w := range p.Writes {
+		t := s.tables[w.T]
+		if t == nil {
+			continue // written before its table was dropped
+		}
+		it, put := item(w.Put), true
+		if w.Put == nil {
+			it, put = item(w.Del), false
+		}
+		pkey, err := t.primaryKey(t.keyOf(it), true)
+		if err != nil {
+			return fmt.Errorf("dynamodb data: %w", err)
+		}
+		if old := t.items[pkey]; old != nil {
+			delete(old.rec.holders, old)
+			if len(old.rec.holders) == 0 && old.rec != r {
+				*superseded = append(*superseded, old.rec)
+			}
+		}
+		if !put {
+			t.set(pkey, nil)
+			continue
+		}
+		st := &stored{table: w.T, item: it, rec: r}
+		r.holders[st] = struct{}{}
+		t.set(pkey, st)
+	}
+	return nil
+}
+
+// commit makes changes durable, applies them, and erases what they supersede.
+// Called with s.mu held for writing.
+func (s *Server) commit(p *payload, changes []change) error {
+	r, err := s.data.append(p)
+	if err != nil {
+		return err
+	}
+	var emptied []*record
+	relocate := map[*record]bool{}
+	for _, c := range changes {
+		if old := c.t.items[c.pkey]; old != nil {
+			delete(old.rec.holders, old)
+			if len(old.rec.holders) == 0 {
+				emptied = append(emptied, old.rec)
+			} else {
+				relocate[old.rec] = true
+			}
+		}
+		if c.item == nil {
+			c.t.set(c.pkey, nil)
+			continue
+		}
+		st := &stored{table: c.t.schema.TableName, item: c.item, rec: r}
+		r.holders[st] = struct{}{}
+		c.t.set(c.pkey, st)
+	}
+	if len(relocate) > 0 {
+		// Records that still hold other live items: write those items anew, then erase.
+		var moved []*stored
+		reloc := &payload{}
+		for rec := range relocate {
+			if _, schema := rec.holders[nil]; schema {
+				continue
+			}
+			for st := range rec.holders {
+				moved = append(moved, st)
+				reloc.Writes = append(reloc.Writes, write{T: st.table, Put: wireItem(st.item)})
+			}
+			emptied = append(emptied, rec)
+		}
+		if len(moved) > 0 {
+			nr, err := s.data.append(reloc)
+			if err != nil {
+				return err
+			}
+			for _, st := range moved {
+				st.rec = nr
+				nr.holders[st] = struct{}{}
+			}
+		}
+	}
+	for _, rec := range emptied {
+		for st := range rec.holders {
+			delete(rec.holders, st)
+		}
+		if err := s.data.scrub(rec); err != nil {
+			return err
+		}
+	}
+	if s.data.garbage > compactMin && s.data.garbage > s.data.size/2 {
+		return s.compact()
+	}
+	return nil
+}
+
+// compactMin is the garbage below which the data file is never rewritten.
+const compactMin = 64 << 20
+
+// compact rewrites the data file as the current state: each table's schema,
+// then one record per item. The new file is complete on disk before it replaces the old.
+func (s *Server) compact() error {
+	tmpPath := s.data.path + ".compact"
+	f, err := os.OpenFile(tmpPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("compact dynamodb data: %w", err)
+	}
+	nd := &dataFile{f: f, path: s.data.path}
+	w := bufio.NewWriterSize(f, 1<<20)
+	placed := map[*stored]*record{}
+	add := func(p *payload) (*record, error) {
+		body, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		var h [headerSize]byte
+		binary.LittleEndian.PutUint32(h[:], uint32(len(body)))
+		binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(body, crcTable))
+		w.Write(h[:])
+		w.Write(body)
+		r := &record{off: nd.size, size: len(body), holders: map[*stored]struct{}{}}
+		nd.size += int64(headerSize + len(body))
+		return r, nil
+	}
+	names := make([]string, 0, len(s.tables))
+	for n := range s.tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t := s.tables[n]
+		schema := t.schema
+		r, err := add(&payload{Create: &schema})
+		if err != nil {
+			return err
+		}
+		r.holders[nil] = struct{}{}
+		for _, st := range t.items {
+			r, err := add(&payload{Writes: []write{{T: n, Put: wireItem(st.item)}}})
+			if err != nil {
+				return err
+			}
+			placed[st] = r
+		}
+	}
+	if err := errors.Join(w.Flush(), f.Sync()); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("compact dynamodb data: %w", err)
+	}
+	if err := os.Rename(tmpPath, s.data.path); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("compact dynamodb data: %w", err)
+	}
+	syncDir(filepath.Dir(s.data.path))
+	_ = s.data.f.Close()
+	for st, r := range placed {
+		st.rec = r
+		r.holders[st] = struct{}{}
+	}
+	s.data = nd
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}

@@ -1,0 +1,217 @@
+package dynamolocal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// createEvents makes a table keyed (pk, sk: number) with a KEYS_ONLY index on (g, sk).
+func createEvents(ctx context.Context, t *testing.T, c *dynamodb.Client) {
+	t.Helper()
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("events"),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
+			{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String("by-g"),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// queryAll pages through a query and returns the sk of every item, in order.
+func queryAll(ctx context.Context, t *testing.T, c *dynamodb.Client, in *dynamodb.QueryInput) []string {
+	t.Helper()
+	var out []string
+	p := dynamodb.NewQueryPaginator(c, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			out = append(out, it["sk"].(*types.AttributeValueMemberN).Value)
+		}
+	}
+	return out
+}
+
+func TestQueryKeyConditions(t *testing.T) {
+	ctx := context.Background()
+	c := start(t, t.TempDir()).client
+	createEvents(ctx, t, c)
+	// Numbers sort by value (9 < 10 < 100), not as text.
+	for _, pk := range []string{"a", "b"} {
+		for _, sk := range []string{"100", "9", "10", "-1", "2.5"} {
+			item := map[string]types.AttributeValue{"pk": s(pk), "sk": n(sk), "body": s(pk + sk)}
+			if sk != "10" {
+				item["g"] = s("G" + pk)
+			}
+			if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("events"), Item: item}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	vals := func(kv ...string) map[string]types.AttributeValue {
+		m := map[string]types.AttributeValue{}
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i] == ":p" || kv[i] == ":g" {
+				m[kv[i]] = s(kv[i+1])
+			} else {
+				m[kv[i]] = n(kv[i+1])
+			}
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		index   string
+		cond    string
+		values  map[string]types.AttributeValue
+		forward bool
+		limit   int32
+		want    []string
+	}{
+		{"partition", "", "pk = :p", vals(":p", "a"), true, 0, []string{"-1", "2.5", "9", "10", "100"}},
+		{"partition backwards, pages of 2", "", "pk = :p", vals(":p", "b"), false, 2, []string{"100", "10", "9", "2.5", "-1"}},
+		{"between", "", "pk = :p AND sk BETWEEN :lo AND :hi", vals(":p", "a", ":lo", "2.5", ":hi", "10"), true, 0, []string{"2.5", "9", "10"}},
+		{"between backwards", "", "(pk = :p) AND (sk BETWEEN :lo AND :hi)", vals(":p", "a", ":lo", "2.5", ":hi", "10"), false, 1, []string{"10", "9", "2.5"}},
+		{"less than", "", "pk = :p AND sk < :v", vals(":p", "a", ":v", "10"), true, 0, []string{"-1", "2.5", "9"}},
+		{"at most, backwards", "", "pk = :p AND sk <= :v", vals(":p", "a", ":v", "10"), false, 0, []string{"10", "9", "2.5", "-1"}},
+		{"greater than", "", "pk = :p AND sk > :v", vals(":p", "a", ":v", "9"), true, 0, []string{"10", "100"}},
+		{"at least, backwards", "", "pk = :p AND sk >= :v", vals(":p", "a", ":v", "9"), false, 2, []string{"100", "10", "9"}},
+		{"equal", "", "pk = :p AND sk = :v", vals(":p", "a", ":v", "9.0"), true, 0, []string{"9"}},
+		{"range first", "", "sk > :v AND pk = :p", vals(":p", "a", ":v", "9"), true, 0, []string{"10", "100"}},
+		{"missing partition", "", "pk = :p", vals(":p", "zzz"), true, 0, nil},
+		{"sparse index", "by-g", "g = :p", vals(":p", "Ga"), true, 0, []string{"-1", "2.5", "9", "100"}},
+		{"sparse index backwards, pages of 1", "by-g", "g = :p AND sk > :v", vals(":p", "Gb", ":v", "0"), false, 1, []string{"100", "9", "2.5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &dynamodb.QueryInput{TableName: aws.String("events"), KeyConditionExpression: aws.String(tt.cond),
+				ExpressionAttributeValues: tt.values, ScanIndexForward: aws.Bool(tt.forward)}
+			if tt.index != "" {
+				in.IndexName = aws.String(tt.index)
+			}
+			if tt.limit > 0 {
+				in.Limit = aws.Int32(tt.limit)
+			}
+			if got := queryAll(ctx, t, c, in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// A KEYS_ONLY index returns the keys only.
+	out, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("events"), IndexName: aws.String("by-g"),
+		KeyConditionExpression: aws.String("g = :p"), ExpressionAttributeValues: vals(":p", "Ga"), Limit: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Items) != 1 || len(out.Items[0]) != 3 || out.Items[0]["body"] != nil {
+		t.Errorf("KEYS_ONLY item = %v, want pk, sk and g only", out.Items)
+	}
+	// A filter applies after Limit, as on DynamoDB: the page can be empty with more to read.
+	out, err = c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("events"), KeyConditionExpression: aws.String("pk = :p"),
+		FilterExpression: aws.String("body = :b"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("a"), ":b": s("a100")},
+		Limit: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Count != 0 || out.ScannedCount != 2 || out.LastEvaluatedKey == nil {
+		t.Errorf("filtered page: count %d scanned %d last %v, want 0, 2 and a key", out.Count, out.ScannedCount, out.LastEvaluatedKey)
+	}
+	// Bad key conditions are refused.
+	for _, cond := range []string{"sk = :v", "pk = :p OR sk = :v", "pk = :p AND sk = :v AND sk = :v", "pk = :nope"} {
+		_, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("events"), KeyConditionExpression: aws.String(cond),
+			ExpressionAttributeValues: vals(":p", "a", ":v", "1")})
+		if err == nil {
+			t.Errorf("Query(%q) succeeded", cond)
+		}
+	}
+}
+
+// TestErasedDataLeavesTheDirectory: after an item is deleted or overwritten
+// and the call answered, its old text is nowhere in the data directory, also
+// when it shared a transaction's record with items that stay, and those stay
+// readable after a restart.
+func TestErasedDataLeavesTheDirectory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	in := start(t, dir)
+	c := in.client
+	if err := createPosts(ctx, c, "t"); err != nil {
+		t.Fatal(err)
+	}
+	secret := func(i int) string { return fmt.Sprintf("secret-text-%d-of-the-revoked-dialog", i) }
+	put := func(pk, title string) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String("t"), Item: post(pk, "s", "c", title)}}
+	}
+	if _, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		put("m1", secret(1)), put("m2", secret(2)), put("keep", "stays"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("t"), Key: key("m1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("t"), Key: key("m2"),
+		UpdateExpression: aws.String("SET title = :x"), ExpressionAttributeValues: map[string]types.AttributeValue{":x": s("redacted")}}); err != nil {
+		t.Fatal(err)
+	}
+	grep := func() {
+		t.Helper()
+		_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return err
+			}
+			b, _ := os.ReadFile(path)
+			for i := 1; i <= 2; i++ {
+				if bytes.Contains(b, []byte(secret(i))) {
+					t.Errorf("%s still holds %q", path, secret(i))
+				}
+			}
+			return nil
+		})
+	}
+	grep()
+	in.stop()
+	c = start(t, dir).client
+	grep()
+	for pk, want := range map[string]string{"keep": "stays", "m2": "redacted", "m1": ""} {
+		out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key(pk)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if v, ok := out.Item["title"].(*types.AttributeValueMemberS); ok {
+			got = v.Value
+		}
+		if got != want {
+			t.Errorf("%s title = %q, want %q", pk, got, want)
+		}
+	}
+}

@@ -1,0 +1,331 @@
+// Package dynamolocal serves the DynamoDB JSON API in process for `make run`
+// and the unit tests: tables in memory with an ordered index (a B-tree) for the
+// primary key and every secondary index, so that a Query reads only the
+// partition it names; expressions evaluated by minidyn's interpreter; every
+// acknowledged write on disk (see datafile.go), so a restart reads the current
+// state instead of replaying history.
+package dynamolocal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/truora/minidyn/interpreter"
+)
+
+// maxRequest bounds one request body; DynamoDB's own limit is 16 MB for a batch.
+const maxRequest = 16 << 20
+
+// Server is a durable in-process DynamoDB endpoint.
+type Server struct {
+	mu     sync.RWMutex // reads share it; a write holds it until it is on disk
+	tables map[string]*table
+	data   *dataFile
+	lang   interpreter.Language
+	now    func() time.Time
+}
+
+// Open reads the data in dir (created if needed) and returns the server.
+// A journal left by the earlier minidyn-based server is converted once.
+func Open(dir string) (*Server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dynamodb data directory: %w", err)
+	}
+	s := &Server{tables: map[string]*table{}, now: time.Now}
+	_, statErr := os.Stat(filepath.Join(dir, dataFileName))
+	if err := s.load(dir); err != nil {
+		return nil, err
+	}
+	if os.IsNotExist(statErr) {
+		if err := s.importJournal(filepath.Join(dir, "dynamodb.journal")); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	if s.data.garbage > s.data.size/2 && s.data.garbage > 1<<20 {
+		if err := s.compact(); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close closes the data file.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data.f.Close()
+}
+
+// apiError is a DynamoDB error answer.
+type apiError struct {
+	status int
+	kind   string
+	msg    string
+	extra  map[string]any
+}
+
+func (e *apiError) Error() string { return e.kind + ": " + e.msg }
+
+func validation(format string, args ...any) *apiError {
+	return &apiError{status: 400, kind: "ValidationException", msg: fmt.Sprintf(format, args...)}
+}
+
+func notFound(table string) *apiError {
+	return &apiError{status: 400, kind: "ResourceNotFoundException", msg: "Requested resource not found: Table: " + table + " not found"}
+}
+
+// ServeHTTP answers one DynamoDB API call; a successful write is on disk before it is answered.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	op := target[strings.LastIndex(target, ".")+1:]
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
+	if err != nil {
+		writeError(w, &apiError{status: 413, kind: "ValidationException", msg: "request too large"})
+		return
+	}
+	out, aerr := s.handle(op, body)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (s *Server) handle(op string, body []byte) (any, *apiError) {
+	h, ok := operations[op]
+	if !ok {
+		return nil, &apiError{status: 400, kind: "UnknownOperationException", msg: "operation " + op + " is not supported here"}
+	}
+	return h(s, body)
+}
+
+type operation func(s *Server, body []byte) (any, *apiError)
+
+var operations map[string]operation
+
+func init() {
+	operations = map[string]operation{
+		"CreateTable": withInput((*Server).createTable), "DescribeTable": withInput((*Server).describeTable),
+		"DeleteTable": withInput((*Server).deleteTable), "ListTables": withInput((*Server).listTables),
+		"UpdateTimeToLive": withInput((*Server).updateTTL), "DescribeTimeToLive": withInput((*Server).describeTTL),
+		"PutItem": withInput((*Server).putItem), "GetItem": withInput((*Server).getItem),
+		"UpdateItem": withInput((*Server).updateItem), "DeleteItem": withInput((*Server).deleteItem),
+		"BatchGetItem": withInput((*Server).batchGet), "BatchWriteItem": withInput((*Server).batchWrite),
+		"TransactWriteItems": withInput((*Server).transactWrite), "TransactGetItems": withInput((*Server).transactGet),
+		"Query": withInput((*Server).query), "Scan": withInput((*Server).scan),
+	}
+}
+
+// withInput decodes the request body into the operation's input.
+func withInput[In any](f func(*Server, *In) (any, *apiError)) operation {
+	return func(s *Server, body []byte) (any, *apiError) {
+		in := new(In)
+		if len(strings.TrimSpace(string(body))) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, &apiError{status: 400, kind: "SerializationException", msg: err.Error()}
+			}
+		}
+		return f(s, in)
+	}
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	out := map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#" + e.kind, "message": e.msg}
+	for k, v := range e.extra {
+		out[k] = v
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func internal(err error) *apiError {
+	return &apiError{status: 500, kind: "InternalServerError", msg: err.Error()}
+}
+
+func (s *Server) table(name string) (*table, *apiError) {
+	t := s.tables[name]
+	if t == nil {
+		return nil, notFound(name)
+	}
+	return t, nil
+}
+
+func (s *Server) createTable(in *tableSchema) (any, *apiError) {
+	if in.TableName == "" {
+		return nil, validation("TableName is required")
+	}
+	in.TTLAttribute = ""
+	in.CreatedAt = float64(s.now().Unix())
+	t, err := newTable(*in)
+	if err != nil {
+		return nil, validation("%v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tables[in.TableName] != nil {
+		return nil, &apiError{status: 400, kind: "ResourceInUseException", msg: "Table already exists: " + in.TableName}
+	}
+	r, err := s.data.append(&payload{Create: in})
+	if err != nil {
+		return nil, internal(err)
+	}
+	r.holders[nil] = struct{}{}
+	s.tables[in.TableName] = t
+	return map[string]any{"TableDescription": t.description()}, nil
+}
+
+type tableName struct{ TableName string }
+
+func (s *Server) describeTable(in *tableName) (any, *apiError) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, aerr := s.table(in.TableName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"Table": t.description()}, nil
+}
+
+func (s *Server) deleteTable(in *tableName) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, aerr := s.table(in.TableName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	desc := t.description()
+	if _, err := s.data.append(&payload{Drop: in.TableName}); err != nil {
+		return nil, internal(err)
+	}
+	if err := s.eraseTable(t); err != nil {
+		return nil, internal(err)
+	}
+	s.dropTable(in.TableName)
+	desc["TableStatus"] = "DELETING"
+	return map[string]any{"TableDescription": desc}, nil
+}
+
+// eraseTable zeroes the records of a dropped table's items.
+func (s *Server) eraseTable(t *table) error {
+	for _, st := range t.items {
+		delete(st.rec.holders, st)
+		if len(st.rec.holders) == 0 {
+			if err := s.data.scrub(st.rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) dropTable(name string) { delete(s.tables, name) }
+
+func (s *Server) listTables(in *struct {
+	ExclusiveStartTableName string
+	Limit                   int
+}) (any, *apiError) {
+	if in.Limit < 0 || in.Limit > 100 {
+		return nil, validation("Limit must be between 1 and 100")
+	}
+	if in.Limit == 0 {
+		in.Limit = 100
+	}
+	s.mu.RLock()
+	names := make([]string, 0, len(s.tables))
+	for n := range s.tables {
+		if n > in.ExclusiveStartTableName {
+			names = append(names, n)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Strings(names)
+	out := map[string]any{}
+	if len(names) > in.Limit {
+		names = names[:in.Limit]
+		out["LastEvaluatedTableName"] = names[len(names)-1]
+	}
+	out["TableNames"] = names
+	return out, nil
+}
+
+type ttlSpec struct {
+	AttributeName string
+	Enabled       bool
+}
+
+func (s *Server) updateTTL(in *struct {
+	TableName               string
+	TimeToLiveSpecification ttlSpec
+}) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, aerr := s.table(in.TableName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	schema := t.schema
+	schema.TTLAttribute = ""
+	if in.TimeToLiveSpecification.Enabled {
+		schema.TTLAttribute = in.TimeToLiveSpecification.AttributeName
+	}
+	// A later record of a table's schema replaces its schema, not its items.
+	r, err := s.data.append(&payload{Create: &schema})
+	if err != nil {
+		return nil, internal(err)
+	}
+	r.holders[nil] = struct{}{}
+	t.schema = schema
+	return map[string]any{"TimeToLiveSpecification": in.TimeToLiveSpecification}, nil
+}
+
+func (s *Server) describeTTL(in *tableName) (any, *apiError) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, aerr := s.table(in.TableName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	d := map[string]any{"TimeToLiveStatus": "DISABLED"}
+	if t.schema.TTLAttribute != "" {
+		d = map[string]any{"TimeToLiveStatus": "ENABLED", "AttributeName": t.schema.TTLAttribute}
+	}
+	return map[string]any{"TimeToLiveDescription": d}, nil
+}
+
+// importJournal converts the JSON journal of the earlier minidyn-based server
+// (one API request a line) by answering its requests again, then removes it.
+func (s *Server) importJournal(path string) error {
+	raw, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read old dynamodb journal: %w", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		var e struct {
+			Op   string
+			Body json.RawMessage
+		}
+		if json.Unmarshal([]byte(line), &e) != nil {
+			continue // a torn last line
+		}
+		if _, aerr := s.handle(e.Op, e.Body); aerr != nil && aerr.status >= 500 {
+			return fmt.Errorf("convert old dynamodb journal: %w", errors.New(aerr.msg))
+		}
+	}
+	return os.Remove(path)
+}
