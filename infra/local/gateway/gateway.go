@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +21,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mosaic-platform/mosaic/infra/local/invoke"
 	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 )
 
 // MaxPayload is API Gateway's request payload limit.
@@ -99,12 +102,20 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 	ev := buildEvent(r, rt.Route, params, body, requestID, g.now())
 	if !rt.Public && g.authorizer != nil {
 		res, status := g.authorize(r.Context(), ev)
+		if status == http.StatusServiceUnavailable {
+			return overloaded(w, g.authorizer.Function, requestID), rt.RouteKey()
+		}
 		if status != 0 {
 			return gatewayError(w, status, http.StatusText(status)), rt.RouteKey()
 		}
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: res.Context}
 	}
 	resp, err := g.invoke(r.Context(), rt.Function, ev)
+	var throttled *invoke.ThrottledError
+	if errors.As(err, &throttled) {
+		g.logger.Warn("function throttled", "function", rt.Function, "request_id", requestID, "error", err.Error())
+		return overloaded(w, rt.Function, requestID), rt.RouteKey()
+	}
 	if err != nil {
 		g.logger.Error("function failed", "function", rt.Function, "request_id", requestID, "error", err.Error())
 		return gatewayError(w, http.StatusInternalServerError, "Internal Server Error"), rt.RouteKey()
@@ -160,6 +171,11 @@ func (g *Gateway) authorize(ctx context.Context, ev events.APIGatewayV2HTTPReque
 		PathParameters:        ev.PathParameters,
 	}
 	out, err := g.call(ctx, g.authorizer.Function, req)
+	var throttled *invoke.ThrottledError
+	if errors.As(err, &throttled) {
+		g.logger.Warn("authorizer throttled", "request_id", ev.RequestContext.RequestID, "error", err.Error())
+		return authResult{}, http.StatusServiceUnavailable
+	}
 	if err != nil {
 		g.logger.Error("authorizer failed", "request_id", ev.RequestContext.RequestID, "error", err.Error())
 		return authResult{}, http.StatusInternalServerError
@@ -244,6 +260,25 @@ func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) 
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(body)
 	return resp.StatusCode
+}
+
+// overloadRetryAfter is the Retry-After of an overload answer: an environment
+// frees up as soon as one invocation ends, which for most functions is well
+// under a second.
+const overloadRetryAfter = time.Second
+
+// overloaded answers a request whose function (or authorizer) has no free
+// execution environment. Lambda throttles such an invocation (429
+// TooManyRequestsException) and an HTTP API answers it as a bare 500; Mosaic
+// answers locally what the template's stage throttling aims to answer on AWS
+// before Lambda throttles: a retryable refusal, here a 503 problem with
+// Retry-After (see docs/reliability.md).
+func overloaded(w http.ResponseWriter, function, requestID string) int {
+	p := apigw.ServiceUnavailable(function+" has no free execution environment: every one is busy; nothing was done, retry after the Retry-After seconds", overloadRetryAfter)
+	p.RequestID = requestID
+	resp := p.Response()
+	resp.Headers[apigw.RequestIDHeader] = requestID
+	return writeResponse(w, resp)
 }
 
 // gatewayError writes one of API Gateway's own answers, {"message": "..."}.

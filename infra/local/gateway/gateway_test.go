@@ -947,9 +947,10 @@ func TestConcurrentResponsesAreNotMixed(t *testing.T) {
 }
 
 func TestStuckFunction(t *testing.T) {
-	// A handler that ignores its context keeps its environment busy; the next
-	// request waits at most one timeout for it, then fails, and the gateway
-	// never hangs.
+	// A handler that ignores its context keeps its environment busy: the first
+	// request times out (500, as API Gateway answers a failed invocation); the
+	// next finds no free environment and is refused as overload (503 with
+	// Retry-After), and the gateway never hangs.
 	release := make(chan struct{})
 	defer close(release)
 	stuck := lambda.NewHandler(func() (events.APIGatewayV2HTTPResponse, error) {
@@ -959,16 +960,66 @@ func TestStuckFunction(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	g, _ := newTestGateway(t, []samtemplate.Route{{Method: "GET", Path: "/s", Public: true, Function: "S"}}, nil,
 		map[string]Invoker{"S": invoke.Single("test", timeout, stuck)})
-	for i := range 2 {
+	for i, want := range []int{500, 503} {
 		rec := httptest.NewRecorder()
 		start := time.Now()
 		g.ServeHTTP(rec, httptest.NewRequest("GET", "/s", nil))
-		if rec.Code != 500 {
-			t.Errorf("request %d: status %d, want 500", i, rec.Code)
+		if rec.Code != want {
+			t.Errorf("request %d: status %d, want %d", i, rec.Code, want)
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("request %d answered after %v", i, d)
 		}
+	}
+}
+
+// TestOverloadIsA503WithRetryAfter: with every environment of a function (or
+// of the authorizer) busy, a request is refused with a problem+json 503 and
+// Retry-After, never a bare 500, and the function is not run.
+func TestOverloadIsA503WithRetryAfter(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 4)
+	var runs atomic.Int32
+	busy := func() lambda.Handler {
+		return lambda.NewHandler(func() (events.APIGatewayV2HTTPResponse, error) {
+			runs.Add(1)
+			started <- struct{}{}
+			<-release
+			return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "{}"}, nil
+		})
+	}
+	fn := invoke.New("Busy", "arn", 5*time.Second, 2, busy)
+	g, _ := newTestGateway(t, []samtemplate.Route{{Method: "POST", Path: "/b", Public: true, Function: "B"}}, nil,
+		map[string]Invoker{"B": fn})
+	done := make(chan int, 2)
+	for range 2 {
+		go func() {
+			rec := httptest.NewRecorder()
+			g.ServeHTTP(rec, httptest.NewRequest("POST", "/b", nil))
+			done <- rec.Code
+		}()
+		<-started
+	}
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest("POST", "/b", nil))
+	close(release)
+	var p struct {
+		Type, Detail string
+		Status       int
+		RequestID    string `json:"request_id"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != 503 || p.Status != 503 ||
+		rec.Header().Get("Content-Type") != "application/problem+json" || rec.Header().Get("Retry-After") != "1" ||
+		!strings.HasSuffix(p.Type, "/service-unavailable") || p.RequestID == "" || p.RequestID != rec.Header().Get("X-Request-Id") {
+		t.Fatalf("overload = %d %v %s (%v)", rec.Code, rec.Header(), rec.Body, err)
+	}
+	for range 2 {
+		if code := <-done; code != 200 {
+			t.Errorf("a request that had an environment = %d", code)
+		}
+	}
+	if n := runs.Load(); n != 2 {
+		t.Errorf("the function ran %d times, want 2 (the refused request must not run)", n)
 	}
 }
 

@@ -26,6 +26,22 @@ const (
 // the template reserves no concurrency for it.
 const DefaultConcurrency = 8
 
+// QueueWait is the longest a synchronous invocation waits for a busy function
+// to free an environment. Lambda throttles at once; locally a short wait keeps
+// one client's burst from being refused, without hiding a saturated function.
+const QueueWait = time.Second
+
+// ThrottledError is Lambda's TooManyRequestsException: every environment the
+// function may have is busy.
+type ThrottledError struct {
+	Function    string
+	Concurrency int
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%s: throttled: all %d execution environments are busy", e.Function, e.Concurrency)
+}
+
 // Function is one template function with its pool of environments.
 type Function struct {
 	name    string
@@ -34,6 +50,8 @@ type Function struct {
 	idle    chan lambda.Handler // environments waiting for work
 	slots   chan struct{}       // one token per environment that may exist
 	newEnv  func() lambda.Handler
+
+	concurrency int
 }
 
 // New returns a Function whose environments come from newEnv, at most
@@ -45,7 +63,7 @@ func New(name, arn string, timeout time.Duration, concurrency int, newEnv func()
 		concurrency = DefaultConcurrency
 	}
 	return &Function{
-		name: name, arn: arn, timeout: timeout, newEnv: newEnv,
+		name: name, arn: arn, timeout: timeout, newEnv: newEnv, concurrency: concurrency,
 		idle:  make(chan lambda.Handler, concurrency),
 		slots: make(chan struct{}, concurrency),
 	}
@@ -59,13 +77,24 @@ func Single(name string, timeout time.Duration, h lambda.Handler) *Function {
 // Timeout is the function's configured timeout.
 func (f *Function) Timeout() time.Duration { return f.timeout }
 
-// Invoke runs the handler on payload and returns its output. It waits at most
-// one timeout for a free environment: a busy one frees up within that, or is stuck.
+// Invoke runs the handler on payload and returns its output, as a synchronous
+// invocation does: when every environment stays busy for QueueWait (or the
+// function's timeout, if shorter), it fails with a *ThrottledError.
 func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f.invoke(ctx, payload, min(QueueWait, f.timeout))
+}
+
+// InvokeQueued runs the handler like Invoke, waiting up to one timeout for an
+// environment: event sources (queues, schedules) retry rather than drop work.
+func (f *Function) InvokeQueued(ctx context.Context, payload []byte) ([]byte, error) {
+	return f.invoke(ctx, payload, f.timeout)
+}
+
+func (f *Function) invoke(ctx context.Context, payload []byte, wait time.Duration) ([]byte, error) {
 	if len(payload) > MaxEvent {
 		return nil, fmt.Errorf("%s: the event is %d bytes, over Lambda's %d-byte limit", f.name, len(payload), MaxEvent)
 	}
-	env, err := f.acquire(ctx)
+	env, err := f.acquire(ctx, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +140,8 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 }
 
 // acquire takes an idle environment, starts a new one while the limit allows,
-// or waits for one.
-func (f *Function) acquire(ctx context.Context) (lambda.Handler, error) {
+// or waits up to wait for one.
+func (f *Function) acquire(ctx context.Context, wait time.Duration) (lambda.Handler, error) {
 	select {
 	case env := <-f.idle:
 		return env, nil
@@ -123,15 +152,15 @@ func (f *Function) acquire(ctx context.Context) (lambda.Handler, error) {
 		return f.newEnv(), nil
 	default:
 	}
-	wait := time.NewTimer(f.timeout)
-	defer wait.Stop()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	select {
 	case env := <-f.idle:
 		return env, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-wait.C:
-		return nil, fmt.Errorf("%s: every environment still busy after %s", f.name, f.timeout)
+	case <-timer.C:
+		return nil, &ThrottledError{Function: f.name, Concurrency: f.concurrency}
 	}
 }
 

@@ -64,7 +64,7 @@ func fire(ctx context.Context, fn *invoke.Function, rule string, at time.Time, l
 		return
 	}
 	// EventBridge invokes asynchronously: a failure is logged, and the next period tries again.
-	if _, err := fn.Invoke(ctx, payload); err != nil {
+	if _, err := fn.InvokeQueued(ctx, payload); err != nil {
 		logger.Error("scheduled invocation failed", "rule", rule, "error", err.Error())
 	}
 }

@@ -137,7 +137,7 @@ func (p *poller) invoke(ctx context.Context, ev events.SQSEvent) (map[string]boo
 	if err != nil {
 		return nil, err
 	}
-	out, err := p.fn.Invoke(ctx, in)
+	out, err := p.fn.InvokeQueued(ctx, in)
 	if err != nil {
 		return nil, err
 	}
