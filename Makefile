@@ -72,7 +72,7 @@ build-%:
 
 ## eval-classifier: precision/recall per label of the configured classifier on the labelled set
 eval-classifier:
-	$(GO) run ./infra/classifyeval internal/classify/testdata/eval.tsv internal/classify/testdata/heldout.tsv
+	$(GO) run ./infra/classifyeval
 
 ## eval-search: hit@10 and MRR of sticker search vs plain BM25 on the committed query set
 eval-search:
