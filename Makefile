@@ -81,6 +81,7 @@ eval-search:
 ## lexicon: regenerate internal/classify/data/lexicon.tsv from the pinned npm word lists
 lexicon:
 	bash infra/lexicon/generate.sh
+	$(GO) test ./internal/classify -run TestTriggerTableIsCurrent -update
 
 ## seed-data ARGS="-u 100 -d 1000 -c 500 -m 3": load test dialogs through the API (make run, or -url/-token of a stage)
 .PHONY: seed-data

@@ -89,3 +89,16 @@ func BenchmarkClassifyHandler(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFirstClassification is what a cold start's first request pays
+// for the lexicon that NewLexicon leaves unbuilt: parsing the tables and
+// compiling the rules the sentence triggers.
+func BenchmarkFirstClassification(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		l, _ := NewLexicon()
+		if _, err := l.Score(context.Background(), []string{"I will find you and you will regret it, you f*cking idiot"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

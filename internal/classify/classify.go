@@ -32,9 +32,12 @@ func Labels() []Label {
 }
 
 // Score is one label's score in [0, 1].
+// Spans, present only when the score is at or above the label's threshold,
+// are the parts of the text that triggered the label.
 type Score struct {
 	Label Label   `json:"label"`
 	Score float64 `json:"score"`
+	Spans []Span  `json:"spans,omitempty"`
 }
 
 // Result is the classification of one text: labels sorted by score, highest first.

@@ -80,8 +80,12 @@ func (e *Engine) Classify(ctx context.Context, texts []string) ([]Result, error)
 		}
 	}
 	out := make([]Result, len(texts))
+	explainer, _ := e.scorer.(Explainer)
 	for i := range texts {
 		out[i] = e.thresholds.Result(scores[i], model, cached[i])
+		if out[i].Flagged {
+			e.addSpans(&out[i], texts[i], explainer)
+		}
 		for _, s := range out[i].Labels {
 			if th, ok := e.thresholds[s.Label]; ok && s.Score >= th {
 				obs.Count(ctx, "ClassifyLabelFlagged", 1, obs.Dim("Label", string(s.Label)))
@@ -93,4 +97,23 @@ func (e *Engine) Classify(ctx context.Context, texts []string) ([]Result, error)
 	}
 	obs.Count(ctx, "ClassifyTexts", len(texts))
 	return out, nil
+}
+
+// addSpans gives every label of r at or above its threshold the spans of
+// text that triggered it: the explainer's, or the whole text when the scorer
+// cannot explain itself (or found no span for a label it scored).
+func (e *Engine) addSpans(r *Result, text string, explainer Explainer) {
+	var found map[Label][]Span
+	if explainer != nil {
+		found = explainer.Explain(text)
+	}
+	for j, s := range r.Labels {
+		if th, ok := e.thresholds[s.Label]; !ok || s.Score < th {
+			continue
+		}
+		r.Labels[j].Spans = found[s.Label]
+		if len(r.Labels[j].Spans) == 0 {
+			r.Labels[j].Spans = wholeText(text)
+		}
+	}
 }

@@ -83,15 +83,16 @@ func TestPrefilter(t *testing.T) {
 		}
 	}
 	// Every rule of the lexicon keeps its matches: its prefilter never hides one.
-	l, err := NewLexicon()
+	lex, _ := NewLexicon()
+	l, err := lex.load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"i am going to kill you", "i want to kill myself", "kys", "the day of the rope", "blood everywhere", "you are a worthless idiot", "kill all the jews"} {
 		text := normalize(s).text
 		for _, ru := range l.rules {
-			if ru.re.MatchString(text) && !ru.filter.mayMatch(text) {
-				t.Errorf("rule %s matches %q but its prefilter %q says no", ru.re, text, ru.filter)
+			if ru.re.get().MatchString(text) && !ru.filter.mayMatch(text) {
+				t.Errorf("rule %s matches %q but its prefilter %q says no", ru.re.src, text, ru.filter)
 			}
 		}
 	}
@@ -101,14 +102,15 @@ func TestPrefilter(t *testing.T) {
 // running every rule on the whole text, over the eval set's sentences and
 // over paragraphs made of them.
 func TestRuleShortcutsChangeNothing(t *testing.T) {
-	fast, err := NewLexicon()
+	lex, _ := NewLexicon()
+	fast, err := lex.load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	slow := *fast
-	slow.rules = make([]rule, len(fast.rules))
+	slow.rules = make([]*rule, len(fast.rules))
 	for i, r := range fast.rules {
-		slow.rules[i] = rule{re: r.re, labels: r.labels} // no filter: always the whole text
+		slow.rules[i] = &rule{re: r.re, labels: r.labels} // no filter: always the whole text
 	}
 	data, err := os.ReadFile("testdata/eval.tsv")
 	if err != nil {
@@ -127,7 +129,7 @@ func TestRuleShortcutsChangeNothing(t *testing.T) {
 		}
 	}
 	for _, text := range texts {
-		if f, s := fast.scoreText(text), slow.scoreText(text); !maps.Equal(f, s) {
+		if f, s := fast.score(text), slow.score(text); !maps.Equal(f, s) {
 			t.Errorf("%q: with shortcuts %v, without %v", text, f, s)
 		}
 	}

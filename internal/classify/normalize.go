@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"sort"
 	"unicode"
 	"unicode/utf8"
 
@@ -34,31 +35,71 @@ const middleFinger = '🖕'
 type normalized struct {
 	text   string // tokens joined by single spaces
 	tokens []span // each token's bounds in text
+	origin []span // each token's bounds in the original text, in code points
 }
 
 type span struct{ start, end int }
 
 func (n normalized) token(i int) string { return n.text[n.tokens[i].start:n.tokens[i].end] }
 
+// originOf returns where the tokens covering text[from:to] came from in the
+// original text, in code points; ok is false when no token is covered.
+func (n normalized) originOf(from, to int) (span, bool) {
+	first := sort.Search(len(n.tokens), func(i int) bool { return n.tokens[i].end > from })
+	last := sort.Search(len(n.tokens), func(i int) bool { return n.tokens[i].start >= to }) - 1
+	if first >= len(n.tokens) || last < first {
+		return span{}, false
+	}
+	return span{n.origin[first].start, n.origin[last].end}, true
+}
+
+// sourceRune is one rune of the decomposed text and the code point of the
+// original text it came from.
+type sourceRune struct {
+	r  rune
+	at int
+}
+
+// decompose returns s in NFKD, rune by rune, each with its place in s. NFKD
+// is applied to each rune alone: the marks whose order that could change are
+// dropped by normalize anyway.
+func decompose(s string) []sourceRune {
+	out := make([]sourceRune, 0, len(s))
+	var buf [32]byte
+	for at, i := 0, 0; i < len(s); at++ {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		one := s[i : i+w]
+		i += w
+		if r < utf8.RuneSelf || norm.NFKD.IsNormalString(one) {
+			out = append(out, sourceRune{r, at})
+			continue
+		}
+		for _, dr := range string(norm.NFKD.AppendString(buf[:0], one)) {
+			out = append(out, sourceRune{dr, at})
+		}
+	}
+	return out
+}
+
 // normalize resolves the evasions the lexicon defeats: case, accents and
 // look-alike letters, leetspeak, invisible characters, apostrophes and
 // separators inside words ("f.u.c.k", "mother-fucker"), spaced-out letters
-// ("f u c k"). Repeated letters are handled at lookup (squeeze).
+// ("f u c k"). Repeated letters are handled at lookup (squeeze). Each token
+// remembers the code points of s it came from, for the spans of a result.
 func normalize(s string) normalized {
-	if !norm.NFKD.IsNormalString(s) {
-		s = norm.NFKD.String(s)
-	}
+	src := decompose(s)
 	b := tokenBuilder{buf: make([]byte, 0, len(s))}
-	var stack [64]rune
+	var stack [64]sourceRune
 	cur := stack[:0]
-	for i, r := range s {
+	for k, sr := range src {
+		r := sr.r
 		switch {
 		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r):
 			continue // accents once decomposed, zero-width and other invisible characters
 		case r == middleFinger:
 			b.token(cur)
 			cur = cur[:0]
-			b.token([]rune{middleFinger})
+			b.token([]sourceRune{sr})
 			continue
 		}
 		if m, ok := lookAlikes[unicode.ToLower(r)]; ok {
@@ -67,13 +108,15 @@ func normalize(s string) normalized {
 		r = unicode.ToLower(r)
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == mask || leet[r] != 0:
-			cur = append(cur, r)
+			cur = append(cur, sourceRune{r, sr.at})
 		case r == '#':
-			cur = append(cur, mask)
+			cur = append(cur, sourceRune{mask, sr.at})
 		case r == '\'' || r == '’' || r == '.' || r == '-' || r == '_' || r == '‐':
 			// A joiner inside a word ("i'll", "f.u.c.k", "mother-fucker") keeps it one token.
-			_, width := utf8.DecodeRuneInString(s[i:])
-			next, _ := utf8.DecodeRuneInString(s[i+width:])
+			next := rune(0)
+			if k+1 < len(src) {
+				next = src[k+1].r
+			}
 			if len(cur) == 0 || !(unicode.IsLetter(next) || unicode.IsDigit(next) || leet[next] != 0 || next == mask) {
 				b.token(cur)
 				cur = cur[:0]
@@ -91,21 +134,22 @@ func normalize(s string) normalized {
 type tokenBuilder struct {
 	buf    []byte
 	tokens []span
+	origin []span
 }
 
 // token appends rs as a token: leetspeak resolved when it has letters, only
 // its digits when it has none ("1488", "$100" -> "100"), nothing when empty.
-func (b *tokenBuilder) token(rs []rune) {
+func (b *tokenBuilder) token(rs []sourceRune) {
 	// Punctuation-like symbols at the edges are punctuation, not letters ("shit!").
-	for len(rs) > 0 && edgeSymbol(rs[len(rs)-1]) {
+	for len(rs) > 0 && edgeSymbol(rs[len(rs)-1].r) {
 		rs = rs[:len(rs)-1]
 	}
-	for len(rs) > 0 && edgeSymbol(rs[0]) {
+	for len(rs) > 0 && edgeSymbol(rs[0].r) {
 		rs = rs[1:]
 	}
 	letters := false
-	for _, r := range rs {
-		if unicode.IsLetter(r) {
+	for _, sr := range rs {
+		if unicode.IsLetter(sr.r) {
 			letters = true
 			break
 		}
@@ -115,19 +159,28 @@ func (b *tokenBuilder) token(rs []rune) {
 		b.buf = append(b.buf, ' ')
 	}
 	first := len(b.buf)
-	for _, r := range rs {
+	from, to := -1, -1
+	for _, sr := range rs {
+		r := sr.r
 		switch {
 		case letters && leet[r] != 0:
 			b.buf = utf8.AppendRune(b.buf, leet[r])
 		case letters || ('0' <= r && r <= '9'):
 			b.buf = utf8.AppendRune(b.buf, r)
+		default:
+			continue
 		}
+		if from < 0 {
+			from = sr.at
+		}
+		to = sr.at + 1
 	}
 	if len(b.buf) == first {
 		b.buf = b.buf[:start]
 		return
 	}
 	b.tokens = append(b.tokens, span{first, len(b.buf)})
+	b.origin = append(b.origin, span{from, to})
 }
 
 func edgeSymbol(r rune) bool { return r == '!' || r == '|' || r == '+' || r == mask }
@@ -148,7 +201,7 @@ func (b *tokenBuilder) joinSpelledOut() normalized {
 		}
 	}
 	if !found {
-		return normalized{text: string(b.buf), tokens: b.tokens}
+		return normalized{text: string(b.buf), tokens: b.tokens, origin: b.origin}
 	}
 	out := tokenBuilder{buf: make([]byte, 0, len(b.buf))}
 	for i := 0; i < len(b.tokens); {
@@ -158,8 +211,8 @@ func (b *tokenBuilder) joinSpelledOut() normalized {
 		}
 		if j-i < 3 {
 			j = max(j, i+1)
-			for _, t := range b.tokens[i:j] {
-				out.raw(b.buf[t.start:t.end])
+			for k, t := range b.tokens[i:j] {
+				out.raw(b.buf[t.start:t.end], b.origin[i+k])
 			}
 			i = j
 			continue
@@ -168,20 +221,21 @@ func (b *tokenBuilder) joinSpelledOut() normalized {
 		for _, t := range b.tokens[i:j] {
 			joined = append(joined, b.buf[t.start:t.end]...)
 		}
-		out.raw(joined)
+		out.raw(joined, span{b.origin[i].start, b.origin[j-1].end})
 		i = j
 	}
-	return normalized{text: string(out.buf), tokens: out.tokens}
+	return normalized{text: string(out.buf), tokens: out.tokens, origin: out.origin}
 }
 
-// raw appends an already normalized token.
-func (b *tokenBuilder) raw(tok []byte) {
+// raw appends an already normalized token that came from origin.
+func (b *tokenBuilder) raw(tok []byte, origin span) {
 	if len(b.tokens) > 0 {
 		b.buf = append(b.buf, ' ')
 	}
 	start := len(b.buf)
 	b.buf = append(b.buf, tok...)
 	b.tokens = append(b.tokens, span{start, len(b.buf)})
+	b.origin = append(b.origin, origin)
 }
 
 // squeeze shortens every run of one letter longer than limit(letter); it
