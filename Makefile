@@ -19,19 +19,51 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false \
 # functions/<dir> of a SAM logical id: HealthFunction -> health, OpenApiFunction -> open-api.
 fn_dir = $(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
 
-.PHONY: eval-classifier eval-search lexicon run invoke test check fmt-check vet lint unit fuzz-smoke build lambdas emulators token-hash tidy clean
+.PHONY: eval-classifier eval-search lexicon run invoke stop test test-unit bench bench-seed check fmt-check vet lint unit fuzz-smoke build lambdas emulators token-hash tidy clean
 
 ## run: the whole stack in one process on 127.0.0.1:$${PORT:-8080}
 run:
 	$(GO) run ./infra/local serve
 
 ## invoke FN=<LogicalId> EVENT=events/<file>.json: one handler on one event, like sam local invoke
+## (in a fresh data directory of its own, so it works beside a running make run)
 invoke:
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=HealthFunction EVENT=events/health.json" >&2; exit 2; }
 	$(GO) run ./infra/local invoke -fn "$(FN)" -event "$(EVENT)"
 
+## stop: stop the make run that holds $${MOSAIC_DATA_DIR:-.mosaic}
+stop:
+	@$(GO) run ./infra/local stop
+
 ## test: formatting, vet, lint, then every test with the race detector
 test: fmt-check vet lint emulators unit
+
+## test-unit: the tests that need no Java, Node or Chromium (-short skips the
+## emulator-backed, end-to-end and browser tests), without the race detector
+test-unit:
+	$(GO) test -short -count=1 $(PKGS)
+
+## bench: the headline benchmarks (see docs/benchmarks.md), then seed-data's throughput
+## against a stack started for it; BENCH_PORT (8190) is where that stack listens
+BENCH_PORT ?= 8190
+BENCH := $(GO) test -run '^$$' -benchmem
+bench:
+	@echo "== $$(uname -m), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load:$$(cut -d' ' -f1-3 /proc/loadavg)"
+	TRANSIT_BENCH_MB=$${TRANSIT_BENCH_MB:-100} $(BENCH) -bench 'ParseVsBaselines' -benchtime 3x ./internal/transit/records/
+	$(BENCH) -bench '^BenchmarkParse$$' ./internal/transit/records/
+	$(BENCH) -bench 'ColdStart|SearchWarm|SearchLatency' ./internal/stickers/search/
+	$(BENCH) -bench 'SearchRequest|FeedbackRequest' ./internal/stickers/api/
+	$(BENCH) -bench 'Occurrences' ./internal/stickers/digits/
+	$(BENCH) -bench 'Lexicon$$|ClassifyHandler' ./internal/classify/
+	@$(MAKE) --no-print-directory bench-seed
+
+## bench-seed: make seed-data's 1,000 dialogs into a fresh stack on BENCH_PORT
+bench-seed:
+	@set -e; dir=$$(mktemp -d); trap 'MOSAIC_DATA_DIR=$$dir/data $$dir/mosaic stop >/dev/null 2>&1 || true; rm -rf $$dir' EXIT; \
+	$(GO) build -o $$dir/mosaic ./infra/local; \
+	PORT=$(BENCH_PORT) MOSAIC_DATA_DIR=$$dir/data $$dir/mosaic serve >$$dir/log 2>&1 & \
+	for i in $$(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/health && break; sleep 0.2; done; \
+	PORT=$(BENCH_PORT) MOSAIC_URL= $(GO) run ./infra/seeddata -u 100 -d 1000 -c 500 -m 3
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 )
 
@@ -21,12 +22,7 @@ func TestStickerAdminPageInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test starts the whole stack and a browser")
 	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" { // .ci/run installs it: never let CI pass untested
-			t.Fatalf("no browser: %s is missing (apt-get install -y chromium)", chromiumPath)
-		}
-		t.Skipf("no browser: %s is missing (apt-get install -y chromium)", chromiumPath)
-	}
+	needBrowser(t)
 	s := startServer(t, buildServer(t), t.TempDir())
 	// Some history for the analytics panels.
 	call(t, "GET", s.url+"/api/search/?query=cat+in+a+park", "", nil)
@@ -36,21 +32,7 @@ func TestStickerAdminPageInChromium(t *testing.T) {
 		t.Fatalf("feedback: %d %s", r.status, r.body)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelTimeout()
-
+	ctx := browser(t)
 	var usage, firstResult string
 	var shot []byte
 	err := chromedp.Run(ctx,
@@ -81,4 +63,73 @@ func TestStickerAdminPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s (%d bytes)", out, len(shot))
+}
+
+// TestDocsPageInChromium: Swagger UI renders the API at /docs and at /docs/
+// (which API Gateway serves with the same route), with every operation listed.
+func TestDocsPageInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test starts the whole stack and a browser")
+	}
+	needBrowser(t)
+	s := startServer(t, buildServer(t), t.TempDir())
+	for _, path := range []string{"/docs", "/docs/"} {
+		t.Run(path, func(t *testing.T) {
+			ctx := browser(t)
+			var title, location string
+			var operations []*cdp.Node
+			err := chromedp.Run(ctx,
+				chromedp.Navigate(s.url+path),
+				chromedp.WaitVisible(".swagger-ui .info .title", chromedp.ByQuery),
+				chromedp.Text(".swagger-ui .info .title", &title, chromedp.ByQuery),
+				chromedp.WaitVisible(".opblock", chromedp.ByQuery),
+				chromedp.Nodes(".opblock", &operations, chromedp.ByQueryAll),
+				chromedp.Location(&location),
+			)
+			if err != nil {
+				t.Fatalf("browser at %s: %v", path, err)
+			}
+			if !strings.Contains(title, "Mosaic") {
+				t.Errorf("%s: title %q", path, title)
+			}
+			if len(operations) < 20 {
+				t.Errorf("%s: %d operations shown, want every route (20 or more)", path, len(operations))
+			}
+			if location != s.url+"/docs" {
+				t.Errorf("%s: the browser ends at %s, want %s/docs", path, location, s.url)
+			}
+		})
+	}
+}
+
+// needBrowser skips (fails, in CI) when Debian's chromium is missing.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" { // .ci/run installs it: never let CI pass untested
+			t.Fatalf("no browser: %s is missing (apt-get install -y chromium)", chromiumPath)
+		}
+		t.Skipf("no browser: %s is missing (apt-get install -y chromium)", chromiumPath)
+	}
+}
+
+// browser starts a headless Chromium for the test and returns its context,
+// which ends within 30 s.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
 }

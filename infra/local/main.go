@@ -2,6 +2,7 @@
 //
 //	go run ./infra/local serve                       # make run
 //	go run ./infra/local invoke -fn HealthFunction -event events/health.json   # make invoke
+//	go run ./infra/local stop                        # make stop
 //
 // Every function of template.yaml runs in this one process; see package runtime.
 package main
@@ -40,8 +41,10 @@ func run(args []string, stdout io.Writer) error {
 		return serve(args, stdout)
 	case "invoke":
 		return invoke(args, stdout)
+	case "stop":
+		return stop(args, stdout)
 	default:
-		return fmt.Errorf("unknown command %q (serve, invoke)", cmd)
+		return fmt.Errorf("unknown command %q (serve, invoke, stop)", cmd)
 	}
 }
 
@@ -59,6 +62,7 @@ func options(fs *flag.FlagSet, args []string) (runtime.Options, error) {
 		Logger:    slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("component", "local"),
 	}
 	fs.StringVar(&o.Template, "template", o.Template, "SAM template to run")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "where the emulators keep their data (env MOSAIC_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -125,6 +129,16 @@ func invoke(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Beside a running `make run`, which holds its data directory, invoke uses a
+	// fresh one of its own unless told which to use.
+	if !dataDirChosen(fs) {
+		tmp, err := os.MkdirTemp("", "mosaic-invoke-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		o.DataDir = tmp
+	}
 	if *fn == "" || *eventPath == "" {
 		return errors.New("invoke needs -fn <LogicalId> and -event <file>")
 	}
@@ -151,4 +165,49 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintln(stdout, string(out))
 	return err
+}
+
+// dataDirChosen reports whether -data-dir or MOSAIC_DATA_DIR names the data directory.
+func dataDirChosen(fs *flag.FlagSet) bool {
+	chosen := os.Getenv("MOSAIC_DATA_DIR") != ""
+	fs.Visit(func(f *flag.Flag) { chosen = chosen || f.Name == "data-dir" })
+	return chosen
+}
+
+// stopWait is how long stop waits for the stack to finish shutting down.
+const stopWait = 35 * time.Second
+
+// stop ends the `make run` that holds the data directory: SIGTERM to the
+// process named in its lock file, then wait until the lock is released.
+func stop(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
+	o, err := options(fs, args)
+	if err != nil {
+		return err
+	}
+	pid, running, err := runtime.LockHolder(o.DataDir)
+	if err != nil {
+		return err
+	}
+	if !running {
+		fmt.Fprintf(stdout, "no make run is using %s\n", o.DataDir)
+		return nil
+	}
+	if pid <= 0 {
+		return fmt.Errorf("a process holds %s but its lock file names none; stop it yourself", o.DataDir)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop pid %d: %w", pid, err)
+	}
+	deadline := time.Now().Add(stopWait)
+	for {
+		if _, running, err := runtime.LockHolder(o.DataDir); err != nil || !running {
+			fmt.Fprintf(stdout, "stopped make run (pid %d) using %s\n", pid, o.DataDir)
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("make run (pid %d) still holds %s %s after SIGTERM", pid, o.DataDir, stopWait)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

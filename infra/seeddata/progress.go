@@ -62,11 +62,18 @@ func (p *progress) draw(final bool) {
 	if done > 0 && done < p.total {
 		eta = time.Duration(elapsed / float64(done) * float64(p.total-done) * float64(time.Second)).Round(time.Second).String()
 	}
-	line := fmt.Sprintf("[%s%s] %3.0f%% %d/%d dialogs  %.0f req/s  ETA %s",
-		strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100, done, p.total, rate, eta)
-	if p.tty {
+	failed := ""
+	if n := p.stats.Failed.Load(); n > 0 {
+		failed = fmt.Sprintf(" (%d failed)", n)
+	}
+	line := fmt.Sprintf("[%s%s] %3.0f%% %d/%d dialogs%s  %.0f req/s  ETA %s",
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled), frac*100, done, p.total, failed, rate, eta)
+	switch {
+	case p.tty && final:
+		fmt.Fprintf(p.out, "\r%s\x1b[K\n", line)
+	case p.tty:
 		fmt.Fprintf(p.out, "\r%s\x1b[K", line)
-	} else {
+	default:
 		fmt.Fprintln(p.out, line)
 	}
 }

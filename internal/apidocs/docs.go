@@ -89,6 +89,9 @@ func NewDocs(_ context.Context, _ function.Deps) (any, error) {
 func (d *docs) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	name, isAsset := req.PathParameters["asset"]
 	if !isAsset && !strings.HasSuffix(req.RouteKey, "/{asset}") {
+		if strings.HasSuffix(req.RawPath, "/") {
+			return redirectToPage(req), nil
+		}
 		return d.servePage(req), nil
 	}
 	a, ok := d.assets[name]
@@ -101,6 +104,20 @@ func (d *docs) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (eve
 		cache = cacheImmutable // this URL names this content: it can never change
 	}
 	return a.response(req, cache), nil
+}
+
+// redirectToPage sends /docs/ (which API Gateway serves with the /docs route)
+// to /docs, where the page's relative links resolve. The target is relative
+// too, so it holds behind any base path.
+func redirectToPage(req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	target := "../docs"
+	if req.RawQueryString != "" {
+		target += "?" + req.RawQueryString
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: http.StatusMovedPermanently,
+		Headers:    map[string]string{"Location": target, "Cache-Control": cacheRevalidate},
+	}
 }
 
 func (d *docs) servePage(req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {

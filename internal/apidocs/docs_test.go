@@ -96,6 +96,24 @@ func documentedAssets(t *testing.T) []string {
 	return nil
 }
 
+// TestDocsPageWithTrailingSlash: API Gateway serves /docs/ with the /docs
+// route, where the page's relative links would resolve under /docs/docs/; it
+// is sent to the page instead, relatively, so that any base path holds.
+func TestDocsPageWithTrailingSlash(t *testing.T) {
+	h := handler(t, apidocs.NewDocs)
+	for query, want := range map[string]string{"": "../docs", "x=1": "../docs?x=1"} {
+		req := event(t, "docs.json")
+		req.RawPath = "/docs/"
+		req.RequestContext.HTTP.Path = req.RawPath
+		req.RawQueryString = query
+		resp := serve(t, h, req)
+		openapitest.ValidateResponse(t, "GET", "/docs", resp)
+		if resp.StatusCode != 301 || resp.Headers["Location"] != want {
+			t.Errorf("GET /docs/?%s = %d Location %q, want 301 to %q", query, resp.StatusCode, resp.Headers["Location"], want)
+		}
+	}
+}
+
 func TestDocsAssets(t *testing.T) {
 	h := handler(t, apidocs.NewDocs)
 	page := serve(t, h, event(t, "docs.json")).Body

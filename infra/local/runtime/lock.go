@@ -40,3 +40,26 @@ func lockDataDir(dir string) (unlock func(), err error) {
 	}
 	return func() { _ = f.Close() }, nil // closing the file releases the lock
 }
+
+// LockHolder reports whether a process holds dir's lock and, if so, the pid it
+// wrote there (0 when unreadable); a directory never locked holds nothing.
+func LockHolder(dir string) (pid int, held bool, err error) {
+	path := filepath.Join(dir, ".lock")
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read lock of %s: %w", dir, err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0, false, nil
+	} else if !errors.Is(err, syscall.EWOULDBLOCK) {
+		return 0, false, fmt.Errorf("read lock of %s: %w", dir, err)
+	}
+	holder, _ := os.ReadFile(path)
+	pid, _ = strconv.Atoi(strings.TrimSpace(string(holder)))
+	return pid, true, nil
+}

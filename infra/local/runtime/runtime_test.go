@@ -344,6 +344,9 @@ func TestTemplateChangeKeepsData(t *testing.T) {
 // TestDynamoDBLocalOnRequest runs the stack on AWS's DynamoDB Local instead of
 // minidyn (MOSAIC_DYNAMODB=dynamodb-local) and keeps its data across a restart.
 func TestDynamoDBLocalOnRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs DynamoDB Local (Java): skipped by -short (make test-unit)")
+	}
 	dataDir := t.TempDir()
 	ctx := context.Background()
 	start := func() *Stack {

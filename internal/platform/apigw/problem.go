@@ -149,10 +149,14 @@ func PayloadTooLarge(size, limit int) *Problem {
 		fmt.Sprintf("request body is %d bytes; this endpoint accepts at most %d", size, limit))
 }
 
-// UnsupportedMediaType reports a body that is not JSON (415).
+// UnsupportedMediaType reports a body labelled other than JSON (415). A JSON
+// body under another label (as curl -d sends it, form-urlencoded) is refused
+// too: the detail names the header to send, and how to send it with curl.
 func UnsupportedMediaType(contentType string) *Problem {
 	return newProblem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType,
-		fmt.Sprintf("Content-Type %q is not supported; send %s", contentType, ContentTypeJSON))
+		fmt.Sprintf("Content-Type %q is not supported: send the JSON body with the header "+
+			"\"Content-Type: application/json\" (curl -d sends application/x-www-form-urlencoded "+
+			"unless given -H 'Content-Type: application/json')", contentType))
 }
 
 // TooManyRequests reports throttling (429), retryable after retryAfter.

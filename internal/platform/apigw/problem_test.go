@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 func TestProblemConstructors(t *testing.T) {
@@ -91,5 +93,25 @@ func TestProblemError(t *testing.T) {
 	var got *Problem
 	if !errors.As(fmt.Errorf("store: %w", Conflict("x")), &got) || got.Status != 409 {
 		t.Error("a wrapped Problem should be found by errors.As")
+	}
+}
+
+// TestUnsupportedMediaTypeNamesTheHeader: the 415 a curl -d user gets says
+// which header to send, so the fix is in the answer.
+func TestUnsupportedMediaTypeNamesTheHeader(t *testing.T) {
+	req := events.APIGatewayV2HTTPRequest{Body: `{"text":"hi"}`,
+		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
+	var dst struct {
+		Text string `json:"text"`
+	}
+	err := DecodeJSON(req, &dst, 0)
+	var p *Problem
+	if !errors.As(err, &p) || p.Status != 415 {
+		t.Fatalf("a JSON body labelled form-urlencoded: %v, want a 415 problem", err)
+	}
+	for _, want := range []string{`"application/x-www-form-urlencoded"`, `"Content-Type: application/json"`, "curl -d"} {
+		if !strings.Contains(p.Detail, want) {
+			t.Errorf("detail %q does not say %s", p.Detail, want)
+		}
 	}
 }

@@ -63,6 +63,9 @@ var (
 // stack cannot start.
 func Start(t testing.TB) *Stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the emulator stack (Java, Node): skipped by -short (make test-unit); make test runs it")
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if shared == nil && failure == nil {
