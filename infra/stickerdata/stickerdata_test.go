@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,5 +81,42 @@ func TestEmbeddingNeighbours(t *testing.T) {
 	}
 	if _, ok := entries["dog"]; ok {
 		t.Fatal("a catalog word got neighbours")
+	}
+}
+
+func TestAntonymsFromWordNet(t *testing.T) {
+	wn, err := readWordNet("testdata/dict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stickers := []catalog.Sticker{{ID: "2B06", Title: "up arrow"}, {ID: "2B07", Title: "down arrow"}}
+	ants := buildAntonyms(wn, vocabulary(stickers))
+	if len(ants["up"]) != 1 || ants["up"][0].Term != "down" || len(ants["down"]) != 1 || ants["down"][0].Term != "up" {
+		t.Fatalf("antonyms: %v", ants)
+	}
+	out := filepath.Join(t.TempDir(), "antonyms.tsv")
+	if err := writeTable(out, "# test", ants); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(out)
+	if err := expand.New(data).Check(); err != nil {
+		t.Fatalf("%v:\n%s", err, data)
+	}
+}
+
+func TestReadLabels(t *testing.T) {
+	stickers, err := readEmojibase("testdata/emojibase-data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := readLabels("testdata/emojibase-data", "de", stickers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) != 2 || labels[0].ID != "1F408" || labels[0].Title != "Katze" || !slices.Contains(labels[0].Tags, "miau") || labels[1].Title != "Hund" {
+		t.Fatalf("labels: %+v", labels)
+	}
+	if _, err := readLabels("testdata/emojibase-data", "xx", stickers); err == nil {
+		t.Fatal("a missing locale read without error")
 	}
 }

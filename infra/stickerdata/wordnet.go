@@ -19,6 +19,7 @@ type pointer struct {
 	symbol string
 	target synsetKey
 	word   int // 1-based word of the target synset for lexical pointers, 0 for the whole synset
+	source int // 1-based word of the source synset for lexical pointers, 0 for the whole synset
 }
 
 type synset struct {
@@ -137,7 +138,7 @@ func (wn *wordNet) addSynset(pos byte, f []string) error {
 		if err != nil {
 			return err
 		}
-		s.pointers = append(s.pointers, pointer{symbol: f[i], target: synsetKey{posOf(f[i+2]), to}, word: int(st & 0xff)})
+		s.pointers = append(s.pointers, pointer{symbol: f[i], target: synsetKey{posOf(f[i+2]), to}, word: int(st & 0xff), source: int(st >> 8)})
 		i += 4
 	}
 	wn.synsets[synsetKey{pos, off}] = s

@@ -196,7 +196,11 @@ func TestFeedbackValidation(t *testing.T) {
 func TestFeedbackRateLimit(t *testing.T) {
 	f := newFixture(t) // 20 votes a minute
 	ids := make([]string, 0, 15)
-	for _, s := range f.svc.emoji[:15] {
+	emoji, err := catalog.Emoji()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range emoji[:15] {
 		ids = append(ids, `"`+s.ID+`"`)
 	}
 	body := `{"feedback":[{"query":"q","positive":[` + strings.Join(ids, ",") + `]}]}`
@@ -221,7 +225,11 @@ func TestFeedbackRateLimit(t *testing.T) {
 func TestFeedbackRateLimitPerAddress(t *testing.T) {
 	f := newFixture(t) // 20 votes a minute per client, 40 per address
 	ids := make([]string, 0, 15)
-	for _, s := range f.svc.emoji[:15] {
+	emoji, err := catalog.Emoji()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range emoji[:15] {
 		ids = append(ids, `"`+s.ID+`"`)
 	}
 	body := `{"feedback":[{"query":"q","positive":[` + strings.Join(ids, ",") + `]}]}`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
 	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
 )
 
@@ -44,13 +46,11 @@ type FeedbackResponse struct {
 	Failed   []string `json:"failed"`
 }
 
-// NewFeedback builds POST /api/feedback/ (public).
-func NewFeedback(ctx context.Context, d function.Deps) (any, error) {
+// NewFeedback builds POST /api/feedback/ (public). Its cold start reads
+// nothing: the catalog is indexed on first use.
+func NewFeedback(_ context.Context, d function.Deps) (any, error) {
 	s, err := fromDeps(d, false)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := s.Index(ctx); err != nil {
 		return nil, err
 	}
 	return apigw.Handle(s.Feedback), nil
@@ -160,13 +160,19 @@ func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if err := apigw.DecodeJSON(req, &body, maxFeedbackBody); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	ix, err := s.Index(ctx)
-	if err != nil {
+	ix, err := s.Index(ctx, catalog.English)
+	degraded := errors.Is(err, ErrAddedUnavailable)
+	if err != nil && !degraded {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	votes, failed, err := s.validate(body, func(id string) bool { _, ok := ix.Sticker(id); return ok })
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if degraded && len(failed) > 0 {
+		// An id the shipped catalog lacks may be an added sticker: say so
+		// rather than call it unknown.
+		return events.APIGatewayV2HTTPResponse{}, apigw.ServiceUnavailable("the stickers admins added cannot be read right now, so sticker ids outside the shipped catalog cannot be checked; try again shortly", retryAddedAfter)
 	}
 	now := s.now()
 	if len(votes) > 0 {

@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
 	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
 	"github.com/mosaic-platform/mosaic/internal/stickers/rank"
 	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
@@ -40,25 +44,65 @@ type SearchResult struct {
 	Score    float64  `json:"score"`
 }
 
-// NewSearch builds GET /api/search/ (public).
-func NewSearch(ctx context.Context, d function.Deps) (any, error) {
+// NewSearch builds GET /api/search/ (public). Its cold start reads nothing:
+// the catalog is indexed on first use.
+func NewSearch(_ context.Context, d function.Deps) (any, error) {
 	s, err := fromDeps(d, false)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := s.Index(ctx); err != nil { // pay the catalog load in the cold start, not the first request
 		return nil, err
 	}
 	return apigw.Handle(s.Search), nil
 }
 
-// QueryKey is the key a query's usage and feedback are kept under: its
-// normalized terms, or, for a query of stop words only, its lower-cased words.
-func QueryKey(query string) string {
-	if k := terms.Normalize(query); k != "" {
-		return k
+// QueryKey is the key an English query's usage and feedback are kept under:
+// its normalized terms, or, for a query of stop words only, its lower-cased words.
+func QueryKey(query string) string { return QueryKeyIn(catalog.English, query) }
+
+// QueryKeyIn is the key of a query in lang: as QueryKey for English; for
+// another language its terms in that language, after "<lang>:", so that
+// French "chat" and English "chat" are two queries.
+func QueryKeyIn(lang, query string) string {
+	k := terms.For(lang).Normalize(query)
+	if k == "" {
+		k = strings.Join(strings.Fields(strings.ToLower(query)), " ")
 	}
-	return strings.Join(strings.Fields(strings.ToLower(query)), " ")
+	if lang != catalog.English {
+		k = lang + ":" + k
+	}
+	return k
+}
+
+// CatalogHeader tells a client that its answer came from the shipped catalog
+// alone, the stickers admins added being unreadable for now.
+const CatalogHeader = "X-Mosaic-Catalog"
+
+// readLang returns the lang parameter (default English), or a 400 listing the supported languages.
+func readLang(req events.APIGatewayV2HTTPRequest) (string, error) {
+	q, err := apigw.QueryValues(req)
+	if err != nil {
+		return "", err
+	}
+	vs := q["lang"]
+	switch {
+	case len(vs) == 0:
+		return catalog.English, nil
+	case len(vs) > 1:
+		return "", apigw.Invalid("lang", "must be given once")
+	}
+	return checkLang("lang", vs[0])
+}
+
+// checkLang accepts a supported language code, in any case.
+func checkLang(field, v string) (string, error) {
+	lang := strings.ToLower(strings.TrimSpace(v))
+	if lang == "" {
+		return catalog.English, nil
+	}
+	langs := catalog.Languages()
+	if !slices.Contains(langs, lang) {
+		return "", apigw.Invalid(field, fmt.Sprintf("%q is not a supported language; supported: %s", v, strings.Join(langs, ", ")))
+	}
+	return lang, nil
 }
 
 // readQuery returns the query parameter, or a 400 saying what is wrong with it.
@@ -90,14 +134,16 @@ func readQuery(req events.APIGatewayV2HTTPRequest, field string) (string, error)
 func (s *Service) Search(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	query, qerr := readQuery(req, "query")
 	limit, lerr := apigw.LimitOr(req, s.cfg.SearchPageLimit)
-	if err := joinProblems(qerr, lerr); err != nil {
+	lang, langErr := readLang(req)
+	if err := joinProblems(qerr, lerr, langErr); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	ix, err := s.Index(ctx)
-	if err != nil {
+	ix, err := s.Index(ctx, lang)
+	degraded := errors.Is(err, ErrAddedUnavailable)
+	if err != nil && !degraded {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	key := QueryKey(query)
+	key := QueryKeyIn(lang, query)
 	var (
 		wg     sync.WaitGroup
 		counts []feedback.Counts
@@ -107,7 +153,7 @@ func (s *Service) Search(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	wg.Go(func() {
 		// Usage is counted for every search; a failure to count is logged and
 		// the search still answered (availability before analytics).
-		if err := s.feedback.RecordSearch(ctx, key, query, s.now()); err != nil {
+		if err := s.usage.RecordSearch(ctx, key, query, s.now()); err != nil {
 			s.log.ErrorContext(ctx, "search usage not recorded", "error", err)
 		}
 	})
@@ -130,7 +176,11 @@ func (s *Service) Search(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			Emoji: r.Sticker.Emoji, Score: math.Round(r.Score*1e4) / 1e4,
 		})
 	}
-	return apigw.JSON(200, resp)
+	out, err := apigw.JSON(200, resp)
+	if err == nil && degraded {
+		out.Headers[CatalogHeader] = "shipped-only"
+	}
+	return out, err
 }
 
 // joinProblems merges the field errors of several 400 problems into one, so

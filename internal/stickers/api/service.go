@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -50,18 +51,40 @@ type Service struct {
 	cfg      Config
 	catalog  catalog.Store
 	feedback feedback.Store
+	usage    UsageRecorder
 	images   catalog.ImageURLs
 	cursors  *cursor.Codec // analytics listings only; nil elsewhere
 	now      func() time.Time
 	log      *slog.Logger
 
 	mu       sync.Mutex
-	index    *search.Index
-	loadedAt time.Time
-	emoji    []catalog.Sticker
+	added    []catalog.Sticker // the stickers admins added, as last read
+	version  int               // counts successful reads of added
+	loadedAt time.Time         // of the last successful read
+	failedAt time.Time         // of the last failed read, zero after a success
+	indexes  map[string]*langIndex
 }
 
-// NewService wires a Service; now may be nil (time.Now).
+// langIndex is one language's search index, built over the version of the added stickers it holds.
+type langIndex struct {
+	emoji   []catalog.Sticker
+	index   *search.Index
+	version int
+}
+
+// UsageRecorder counts searches; feedback.Store's RecordSearch writes at
+// once, a usage.Batcher aggregates and flushes in the background.
+type UsageRecorder interface {
+	RecordSearch(ctx context.Context, query, display string, at time.Time) error
+}
+
+// retryAddedAfter is how long a search function serves the shipped catalog
+// alone after failing to read the added stickers, before it tries again: a
+// DynamoDB outage costs one failed read per interval, not one per search.
+const retryAddedAfter = 5 * time.Second
+
+// NewService wires a Service; now may be nil (time.Now). It reads nothing:
+// the catalog is loaded on first use, so a cold start needs no network.
 func NewService(cfg Config, cat catalog.Store, fb feedback.Store, cursors *cursor.Codec, now func() time.Time, log *slog.Logger) (*Service, error) {
 	if now == nil {
 		now = time.Now
@@ -69,11 +92,8 @@ func NewService(cfg Config, cat catalog.Store, fb feedback.Store, cursors *curso
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	emoji, err := catalog.Emoji()
-	if err != nil {
-		return nil, err
-	}
-	return &Service{cfg: cfg, catalog: cat, feedback: fb, images: catalog.ImageURLs{Pattern: cfg.ImagePattern}, cursors: cursors, now: now, log: log, emoji: emoji}, nil
+	return &Service{cfg: cfg, catalog: cat, feedback: fb, usage: fb, images: catalog.ImageURLs{Pattern: cfg.ImagePattern},
+		cursors: cursors, now: now, log: log, indexes: map[string]*langIndex{}}, nil
 }
 
 // fromDeps builds a Service on DynamoDB from a function's dependencies.
@@ -92,28 +112,47 @@ func fromDeps(d function.Deps, withCursors bool) (*Service, error) {
 	return NewService(cfg, catalog.NewDynamoStore(db, cfg.Table), feedback.NewDynamoStore(db, cfg.Table), cursors, nil, d.Logger)
 }
 
-// Index returns the search index over the shipped emoji and the stickers
-// admins added, rebuilding it when it is older than CatalogRefresh. A failed
-// reload keeps serving the previous index (and retries on the next request);
-// only the first load's failure is an error.
-func (s *Service) Index(ctx context.Context) (*search.Index, error) {
+// ErrAddedUnavailable means the stickers admins added could not be read: the
+// index holds the shipped catalog only.
+var ErrAddedUnavailable = errors.New("the added stickers could not be read; serving the shipped catalog only")
+
+// Index returns the search index of lang over the shipped emoji and the
+// stickers admins added, rereading those when older than CatalogRefresh. A
+// failed read keeps the previous ones; before any read succeeded, it returns
+// the shipped catalog's index with ErrAddedUnavailable (degraded, not failed),
+// and tries again after retryAddedAfter.
+func (s *Service) Index(ctx context.Context, lang string) (*search.Index, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.index != nil && s.now().Sub(s.loadedAt) < s.cfg.CatalogRefresh {
-		return s.index, nil
-	}
-	added, err := s.catalog.Added(ctx)
-	if err != nil {
-		if s.index != nil {
-			s.log.WarnContext(ctx, "catalog reload failed; serving the cached catalog", "error", err)
-			return s.index, nil
+	now := s.now()
+	stale := s.version == 0 || now.Sub(s.loadedAt) >= s.cfg.CatalogRefresh
+	if stale && (s.failedAt.IsZero() || now.Sub(s.failedAt) >= retryAddedAfter) {
+		added, err := s.catalog.Added(ctx)
+		if err != nil {
+			s.failedAt = now
+			s.log.WarnContext(ctx, "added stickers not read; serving the catalog as last read", "error", err, "ever_read", s.version > 0)
+		} else {
+			s.added, s.loadedAt, s.failedAt = added, now, time.Time{}
+			s.version++
 		}
-		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	all := make([]catalog.Sticker, 0, len(s.emoji)+len(added))
-	all = append(all, s.emoji...)
-	all = append(all, added...) // an added sticker replaces an emoji with its id
-	s.index = search.NewIndex(all, search.DefaultOptions())
-	s.loadedAt = s.now()
-	return s.index, nil
+	li := s.indexes[lang]
+	if li == nil {
+		emoji, err := catalog.Localized(lang)
+		if err != nil {
+			return nil, err
+		}
+		li = &langIndex{emoji: emoji, version: -1}
+		s.indexes[lang] = li
+	}
+	if li.version != s.version {
+		all := make([]catalog.Sticker, 0, len(li.emoji)+len(s.added))
+		all = append(all, li.emoji...)
+		all = append(all, s.added...) // an added sticker replaces an emoji with its id
+		li.index, li.version = search.NewIndex(all, search.ForLang(lang)), s.version
+	}
+	if s.version == 0 {
+		return li.index, ErrAddedUnavailable
+	}
+	return li.index, nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
+	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
 	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
 )
 
@@ -102,8 +104,8 @@ func (s *Service) topStickers(ctx context.Context, all []QueryAnalytics) ([]Stic
 			c.Negatives += f.Negatives
 		}
 	}
-	ix, err := s.Index(ctx)
-	if err != nil {
+	ix, err := s.Index(ctx, catalog.English)
+	if err != nil && !errors.Is(err, ErrAddedUnavailable) { // a title missing is no reason to fail the summary
 		return nil, err
 	}
 	out := make([]StickerSummary, 0, len(totals))

@@ -6,10 +6,11 @@ package catalog
 import (
 	"bufio"
 	"bytes"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -29,20 +30,78 @@ var emojiData []byte
 
 // Emoji returns the shipped emoji catalog, in emojibase order.
 func Emoji() ([]Sticker, error) {
-	var out []Sticker
-	sc := bufio.NewScanner(bytes.NewReader(emojiData))
+	return readLines[Sticker](emojiData, "emoji catalog")
+}
+
+// readLines decodes one JSON object per line.
+func readLines[T any](data []byte, what string) ([]T, error) {
+	var out []T
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for line := 1; sc.Scan(); line++ {
-		var s Sticker
-		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-			return nil, fmt.Errorf("emoji catalog line %d: %w", line, err)
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", what, line, err)
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("emoji catalog: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
+}
+
+// English is the catalog's own language: titles, tags and shortcodes are English.
+const English = "en"
+
+// Label is a sticker's name and tags in one language (emojibase-data's
+// localized label and tags).
+type Label struct {
+	ID    string   `json:"id"`
+	Title string   `json:"title"`
+	Tags  []string `json:"tags"`
+}
+
+//go:embed labels/*.jsonl
+var labelFiles embed.FS
+
+// Languages lists the languages the catalog can be searched in: English, then
+// the localized ones in alphabetical order (ISO 639-1 codes).
+func Languages() []string {
+	entries, _ := labelFiles.ReadDir("labels") // embedded: cannot fail
+	langs := []string{English}
+	for _, e := range entries {
+		langs = append(langs, strings.TrimSuffix(e.Name(), ".jsonl"))
+	}
+	slices.Sort(langs[1:])
+	return langs
+}
+
+// Localized returns the emoji catalog with titles and tags in lang (the
+// shortcodes stay: people type ":cat:" in any language). An emoji lang does
+// not name keeps its shortcodes only, never English words.
+func Localized(lang string) ([]Sticker, error) {
+	emoji, err := Emoji()
+	if err != nil || lang == English {
+		return emoji, err
+	}
+	data, err := labelFiles.ReadFile("labels/" + lang + ".jsonl")
+	if err != nil {
+		return nil, fmt.Errorf("no %q labels in the catalog", lang)
+	}
+	labels, err := readLines[Label](data, lang+" labels")
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Label, len(labels))
+	for _, l := range labels {
+		byID[l.ID] = l
+	}
+	for i, s := range emoji {
+		l := byID[s.ID]
+		emoji[i].Title, emoji[i].Tags, emoji[i].Group = l.Title, l.Tags, ""
+	}
+	return emoji, nil
 }
 
 // ImageURLs turns an emoji sticker into the address of its picture.

@@ -30,8 +30,16 @@ type Thesaurus struct {
 //go:embed thesaurus.tsv
 var wordNetData []byte
 
+//go:embed antonyms.tsv
+var antonymData []byte
+
 // WordNet returns the thesaurus shipped with Mosaic.
 func WordNet() Thesaurus { return New(wordNetData) }
+
+// Antonyms returns WordNet's opposites of catalog words, in the same format
+// (every weight 1): Lookup("up") lists "down". Search keeps a sticker named by
+// the opposite of a query word away from that word's results.
+func Antonyms() Thesaurus { return New(antonymData) }
 
 // New wraps thesaurus data (sorted by term, as infra/stickerdata writes it).
 func New(data []byte) Thesaurus {

@@ -156,3 +156,59 @@ func BenchmarkIndexMemory(b *testing.B) {
 	}
 	runtime.KeepAlive(held)
 }
+
+func titles(hits []Hit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Sticker.Title)
+	}
+	return out
+}
+
+// TestRanksWhatPeopleMean pins the shaping rules on the shipped catalog.
+func TestRanksWhatPeopleMean(t *testing.T) {
+	ix := NewIndex(emoji(t), DefaultOptions())
+	for _, tc := range []struct {
+		query, first string
+		notTop3      []string
+	}{
+		{"thumbs up", "thumbs up", []string{"thumbs down"}},             // antonyms never side by side
+		{"thumbs down", "thumbs down", []string{"thumbs up"}},           //
+		{"up arrow", "up arrow", []string{"down arrow"}},                //
+		{"fire", "fire", []string{"fire engine"}},                       // the emoji's own name before a compound
+		{"dog", "dog", []string{"hot dog"}},                             // a kind the query does not name
+		{"fire engine", "fire engine", []string{"fire"}},                // an exact title beats a partial one
+		{"pizza", "pizza", []string{"petri dish", "satellite antenna"}}, // main sense before a rare one
+		{"dance", "man dancing", nil},                                   // -ing forms: "dance" finds "dancing"
+	} {
+		hits := ix.Search(tc.query, 3)
+		got := titles(hits)
+		if len(got) == 0 || got[0] != tc.first {
+			t.Errorf("Search(%q) top 3 = %q, want %q first", tc.query, got, tc.first)
+		}
+		for _, bad := range tc.notTop3 {
+			if slices.Contains(got, bad) {
+				t.Errorf("Search(%q) top 3 = %q holds %q", tc.query, got, bad)
+			}
+		}
+	}
+}
+
+func TestLocalizedSearch(t *testing.T) {
+	for _, tc := range []struct{ lang, query, wantID string }{
+		{"de", "katze", "1F408"}, {"es", "corazon rojo", "2764"}, {"fr", "chat", "1F408"}, {"ja", "ねこ", "1F408"}, {"it", "gatto", "1F408"},
+	} {
+		stickers, err := catalog.Localized(tc.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := NewIndex(stickers, ForLang(tc.lang)).Search(tc.query, 3)
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.Sticker.ID)
+		}
+		if !slices.Contains(ids, tc.wantID) {
+			t.Errorf("%s %q: top 3 %v %q lacks %s", tc.lang, tc.query, ids, titles(hits), tc.wantID)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
+)
+
+// languages are the emojibase-data locales shipped besides English; each has
+// a judged query set in internal/stickers/searcheval/testdata/judged.
+var languages = []string{"de", "es", "fr", "it", "ja"}
+
+// readLabels reads one locale's labels and tags for the catalog's emoji, in
+// catalog order. An emoji the locale does not name keeps no entry (search in
+// that language then falls back to nothing for it, never to English words).
+func readLabels(dir, lang string, stickers []catalog.Sticker) ([]catalog.Label, error) {
+	var data []emojibaseEntry
+	if err := readJSON(filepath.Join(dir, lang, "data.json"), &data); err != nil {
+		return nil, err
+	}
+	byID := make(map[string]emojibaseEntry, len(data))
+	for _, e := range data {
+		byID[e.Hexcode] = e
+	}
+	out := make([]catalog.Label, 0, len(stickers))
+	for _, s := range stickers {
+		e, ok := byID[s.ID]
+		if !ok || e.Label == "" {
+			continue
+		}
+		out = append(out, catalog.Label{ID: s.ID, Title: e.Label, Tags: e.Tags})
+	}
+	if len(out) < len(stickers)*9/10 {
+		return nil, fmt.Errorf("emojibase-data %s: only %d of %d emoji labelled; has the package layout changed?", lang, len(out), len(stickers))
+	}
+	return out, nil
+}
+
+// writeLabels writes one JSON object per line, like the catalog.
+func writeLabels(path string, labels []catalog.Label) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, l := range labels {
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}

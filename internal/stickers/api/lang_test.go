@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
+	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
+)
+
+func TestSearchInOtherLanguages(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ query, want, title string }{
+		{"query=katze&lang=de", "1F408", "Katze"},
+		{"query=chat&lang=FR", "1F408", "chat"},
+		{"query=%E3%81%AD%E3%81%93&lang=ja", "1F408", "ネコ"}, // ねこ
+	} {
+		resp := do(t, f.svc.Search, "GET", "/api/search/", "/api/search/", tc.query, "", "", nil)
+		var r SearchResponse
+		if err := json.Unmarshal([]byte(resp.Body), &r); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", tc.query, resp.StatusCode, resp.Body)
+		}
+		found := false
+		for _, res := range r.Results[:min(3, len(r.Results))] {
+			found = found || (res.ID == tc.want && res.Title == tc.title)
+		}
+		if !found {
+			t.Errorf("%s: top 3 %v lacks %s titled %q", tc.query, r.Results[:min(3, len(r.Results))], tc.want, tc.title)
+		}
+	}
+	// Usage is kept per language: French "chat" is not English "chat".
+	if _, ok, _ := f.fb.Usage(context.Background(), "fr:chat"); !ok {
+		t.Error("usage of fr:chat not recorded")
+	}
+	if _, ok, _ := f.fb.Usage(context.Background(), "chat"); ok {
+		t.Error("a French search counted as the English query")
+	}
+}
+
+func TestSearchRejectsUnknownLanguage(t *testing.T) {
+	f := newFixture(t)
+	resp := do(t, f.svc.Search, "GET", "/api/search/", "/api/search/", "query=cat&lang=xx", "", "", nil)
+	if resp.StatusCode != 400 || !strings.Contains(resp.Body, "supported: en, de, es, fr, it, ja") {
+		t.Fatalf("lang=xx: %d %s", resp.StatusCode, resp.Body)
+	}
+	if qs, _ := f.fb.Queries(context.Background()); len(qs) != 0 {
+		t.Fatalf("a refused search counted usage: %v", qs)
+	}
+}
+
+// failingCatalog is a catalog.Store whose reads fail, like DynamoDB down.
+type failingCatalog struct{ *catalog.MemStore }
+
+func (*failingCatalog) Added(context.Context) ([]catalog.Sticker, error) {
+	return nil, errors.New("dial tcp: connection refused")
+}
+
+// TestSearchDegradesWithoutTheAddedStickers: with the sticker table
+// unreadable, search still answers from the shipped catalog and says so;
+// feedback on shipped ids works, and an id it cannot check is a 503.
+func TestSearchDegradesWithoutTheAddedStickers(t *testing.T) {
+	now := time.Now()
+	fb := feedback.NewMemStore()
+	svc, err := NewService(Config{CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10},
+		&failingCatalog{}, fb, nil, func() time.Time { return now }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := do(t, svc.Search, "GET", "/api/search/", "/api/search/", "query=cat", "", "", nil)
+	if resp.StatusCode != 200 || resp.Headers[CatalogHeader] != "shipped-only" || !strings.Contains(resp.Body, `"1F408"`) {
+		t.Fatalf("degraded search: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	f := &fixture{svc: svc, fb: fb, clock: &now}
+	if resp := postFeedback(t, f, "c", `{"feedback":[{"query":"cat","positive":["1F408"]}]}`); resp.StatusCode != 200 {
+		t.Fatalf("feedback on a shipped id: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := postFeedback(t, f, "c", `{"feedback":[{"query":"cat","positive":["my-added-sticker"]}]}`); resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" {
+		t.Fatalf("feedback on an id it cannot check: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+}
