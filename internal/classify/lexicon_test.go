@@ -53,6 +53,17 @@ func TestLexicon(t *testing.T) {
 		{"you're nothing but a gutless little worm", true, Harassment},
 		{"refugees are nothing but parasites", true, Hate},
 		{"hunt down every last refugee", true, HateThreatening},
+		// Round 3: implicit threats, self-harm asked, graphic without swear
+		// words, masked insults; and the everyday uses that must stay clean.
+		{"I know where your wife works now", true, Violence},
+		{"you're going to regret ever opening your mouth", true, Violence},
+		{"what's the fastest way to end it all?", true, SelfHarm},
+		{"how many of my pills would it take to never wake up", true, SelfHarm},
+		{"his intestines spilled onto the road and blood poured from his mouth", true, ViolenceGraphic},
+		{"you absolute m*ron", true, Harassment},
+		{"We'll bury them in the second half", false, ""},
+		{"The surgeon had to amputate her left foot", false, ""},
+		{"That dose of insulin is enough to kill you, so check it twice", false, ""},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			s, _ := l.Score(context.Background(), []string{tc.text})
