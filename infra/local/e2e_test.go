@@ -51,7 +51,7 @@ var (
 
 // buildServer compiles the local runtime once per test binary; every
 // end-to-end test (e2e_*_test.go) starts its own server from it.
-func buildServer(t *testing.T) string {
+func buildServer(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mosaic-e2e-")
@@ -78,15 +78,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// backendEnv is added to every server's environment: empty for the embedded
+// emulators, AWS_ENDPOINT_URL of a third-party emulator in TestEndToEndOnMoto.
+var backendEnv []string
+
 // startServer runs the binary from the repository root on a free port and
 // waits until it answers /health.
-func startServer(t *testing.T, bin, dataDir string, env ...string) *localServer {
+func startServer(t testing.TB, bin, dataDir string, env ...string) *localServer {
 	t.Helper()
 	return startServerArgs(t, bin, dataDir, nil, env...)
 }
 
 // startServerArgs is startServer with extra arguments to serve (e.g. -template).
-func startServerArgs(t *testing.T, bin, dataDir string, args []string, env ...string) *localServer {
+func startServerArgs(t testing.TB, bin, dataDir string, args []string, env ...string) *localServer {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
@@ -94,7 +98,7 @@ func startServerArgs(t *testing.T, bin, dataDir string, args []string, env ...st
 	cmd.Env = append(os.Environ(), append([]string{
 		"PORT=" + port, "MOSAIC_DATA_DIR=" + dataDir,
 		"AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_DYNAMODB=", "AWS_ENDPOINT_URL_SQS=", "AWS_ENDPOINT_URL_S3=", "MOSAIC_BACKEND=",
-	}, env...)...)
+	}, append(append([]string{}, backendEnv...), env...)...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	s := &localServer{url: "http://127.0.0.1:" + port, cmd: cmd, output: &lockedBuffer{}}
 	stdout, err := cmd.StdoutPipe()
@@ -140,7 +144,7 @@ func startServerArgs(t *testing.T, bin, dataDir string, args []string, env ...st
 }
 
 // stop ends the server by PID with SIGTERM and checks that it shut down cleanly.
-func (s *localServer) stop(t *testing.T) {
+func (s *localServer) stop(t testing.TB) {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("signal: %v", err)
@@ -158,7 +162,7 @@ func (s *localServer) stop(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -175,7 +179,7 @@ type response struct {
 	decoded map[string]any
 }
 
-func call(t *testing.T, method, url, token string, body io.Reader) response {
+func call(t testing.TB, method, url, token string, body io.Reader) response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {

@@ -11,13 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // The data file is a sequence of records, each an 8-byte header (payload
 // length, CRC-32C of the payload) and a JSON payload: a table created or
 // dropped, or the writes of one request (all of a transaction's in one record,
-// so that a crash keeps all or none). A record is appended and fsync'd before
-// the request is answered; a torn record at the end is cut off at start.
+// so that a crash keeps all or none). A record is fsync'd before the request
+// is answered; concurrent writers share one fsync (group commit). A torn
+// record at the end is cut off at start.
 //
 // Erasure: when an item is overwritten or deleted, the record that held its
 // previous version is overwritten with zeros (after the new version is on
@@ -33,6 +36,7 @@ const headerSize = 8
 // record is where one record sits in the data file, and which live items it
 // holds (the latest version of each).
 type record struct {
+	file    *dataFile
 	off     int64
 	size    int
 	holders map[*stored]struct{}
@@ -55,11 +59,41 @@ type write struct {
 type dataFile struct {
 	f       *os.File
 	path    string
-	size    int64
-	garbage int64 // bytes of records no live item needs
+	size    atomic.Int64 // bytes written; changed with the server's lock held
+	garbage int64        // bytes of records no live item needs
+	syncMu  sync.Mutex   // one fsync at a time
+	synced  atomic.Int64 // bytes known to be on disk
 }
 
-func (d *dataFile) append(p *payload) (*record, error) {
+// txn is one request's writes on their way to disk: the offset they end at,
+// and the records they made obsolete, erased once the writes are durable.
+type txn struct {
+	file     *dataFile
+	upto     int64
+	obsolete []*record
+}
+
+// syncTo returns once the first upto bytes are on disk, with one fsync for
+// every writer waiting at that moment.
+func (d *dataFile) syncTo(upto int64) error {
+	if d.synced.Load() >= upto {
+		return nil
+	}
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
+	if d.synced.Load() >= upto {
+		return nil
+	}
+	target := d.size.Load()
+	if err := d.f.Sync(); err != nil {
+		return fmt.Errorf("sync dynamodb data: %w", err)
+	}
+	d.synced.Store(target)
+	return nil
+}
+
+// write appends a record without waiting for the disk; see syncTo.
+func (d *dataFile) write(p *payload) (*record, error) {
 	body, err := json.Marshal(p)
 	if err != nil {
 		return nil, err
@@ -68,22 +102,23 @@ func (d *dataFile) append(p *payload) (*record, error) {
 	binary.LittleEndian.PutUint32(buf, uint32(len(body)))
 	binary.LittleEndian.PutUint32(buf[4:], crc32.Checksum(body, crcTable))
 	copy(buf[headerSize:], body)
-	if _, err := d.f.WriteAt(buf, d.size); err != nil {
-		_ = d.f.Truncate(d.size)
+	off := d.size.Load()
+	if _, err := d.f.WriteAt(buf, off); err != nil {
+		_ = d.f.Truncate(off)
 		return nil, fmt.Errorf("write dynamodb data: %w", err)
 	}
-	if err := d.f.Sync(); err != nil {
-		return nil, fmt.Errorf("sync dynamodb data: %w", err)
-	}
-	r := &record{off: d.size, size: len(body), holders: map[*stored]struct{}{}}
-	d.size += int64(len(buf))
-	return r, nil
+	d.size.Store(off + int64(len(buf)))
+	return &record{file: d, off: off, size: len(body), holders: map[*stored]struct{}{}}, nil
 }
 
-// scrub zeroes a record's payload. The next append's fsync makes it durable;
-// until then a crash can only bring back data that was already superseded on
-// disk, and start-up scrubs that again.
+// scrub zeroes a record's payload. The next fsync makes it durable; until
+// then a crash can only bring back data that was already superseded on disk,
+// and start-up scrubs that again. A record of a file since compacted away
+// is gone with its file.
 func (d *dataFile) scrub(r *record) error {
+	if r.file != d {
+		return nil
+	}
 	d.garbage += int64(headerSize + r.size)
 	if _, err := d.f.WriteAt(make([]byte, r.size), r.off+headerSize); err != nil {
 		return fmt.Errorf("erase superseded dynamodb data: %w", err)
@@ -167,7 +202,9 @@ func (s *Server) load(dir string) error {
 		_ = f.Close()
 		return err
 	}
-	s.data.size, s.data.garbage = size, garbage
+	s.data.size.Store(size)
+	s.data.synced.Store(size)
+	s.data.garbage = garbage
 	for _, r := range superseded {
 		if len(r.holders) == 0 {
 			if err := s.data.scrub(r); err != nil {
@@ -180,6 +217,7 @@ func (s *Server) load(dir string) error {
 
 // replay applies one record read at start.
 func (s *Server) replay(r *record, p *payload, superseded *[]*record) error {
+	r.file = s.data
 	switch {
 	case p.Create != nil && s.tables[p.Create.TableName] != nil:
 		s.tables[p.Create.TableName].schema = *p.Create // a TTL change
@@ -225,20 +263,20 @@ func (s *Server) replay(r *record, p *payload, superseded *[]*record) error {
 	return nil
 }
 
-// commit makes changes durable, applies them, and erases what they supersede.
-// Called with s.mu held for writing.
-func (s *Server) commit(p *payload, changes []change) error {
-	r, err := s.data.append(p)
+// commit writes changes to the data file and applies them; tx collects what
+// finish needs to make them durable and erase what they superseded. Called
+// with s.mu held for writing.
+func (s *Server) commit(tx *txn, p *payload, changes []change) error {
+	r, err := s.data.write(p)
 	if err != nil {
 		return err
 	}
-	var emptied []*record
 	relocate := map[*record]bool{}
 	for _, c := range changes {
 		if old := c.t.items[c.pkey]; old != nil {
 			delete(old.rec.holders, old)
 			if len(old.rec.holders) == 0 {
-				emptied = append(emptied, old.rec)
+				tx.obsolete = append(tx.obsolete, old.rec)
 			} else {
 				relocate[old.rec] = true
 			}
@@ -251,40 +289,66 @@ func (s *Server) commit(p *payload, changes []change) error {
 		r.holders[st] = struct{}{}
 		c.t.set(c.pkey, st)
 	}
-	if len(relocate) > 0 {
-		// Records that still hold other live items: write those items anew, then erase.
-		var moved []*stored
-		reloc := &payload{}
-		for rec := range relocate {
-			if _, schema := rec.holders[nil]; schema {
-				continue
-			}
-			for st := range rec.holders {
-				moved = append(moved, st)
-				reloc.Writes = append(reloc.Writes, write{T: st.table, Put: wireItem(st.item)})
-			}
-			emptied = append(emptied, rec)
+	// Records that still hold other live items: write those items anew, so
+	// that the old record can be erased.
+	var moved []*stored
+	reloc := &payload{}
+	for rec := range relocate {
+		if _, schema := rec.holders[nil]; schema {
+			continue
 		}
-		if len(moved) > 0 {
-			nr, err := s.data.append(reloc)
-			if err != nil {
-				return err
-			}
-			for _, st := range moved {
-				st.rec = nr
-				nr.holders[st] = struct{}{}
-			}
-		}
-	}
-	for _, rec := range emptied {
 		for st := range rec.holders {
+			moved = append(moved, st)
+			reloc.Writes = append(reloc.Writes, write{T: st.table, Put: wireItem(st.item)})
 			delete(rec.holders, st)
 		}
+		tx.obsolete = append(tx.obsolete, rec)
+	}
+	if len(moved) > 0 {
+		nr, err := s.data.write(reloc)
+		if err != nil {
+			return err
+		}
+		for _, st := range moved {
+			st.rec = nr
+			nr.holders[st] = struct{}{}
+		}
+	}
+	tx.file, tx.upto = s.data, s.data.size.Load()
+	return nil
+}
+
+// appendSchema writes a table's schema record (kept until compaction).
+func (s *Server) appendSchema(tx *txn, p *payload) error {
+	r, err := s.data.write(p)
+	if err != nil {
+		return err
+	}
+	r.holders[nil] = struct{}{}
+	tx.file, tx.upto = s.data, s.data.size.Load()
+	return nil
+}
+
+// finish waits until tx's writes are on disk, then erases the records they
+// made obsolete. Called without s.mu.
+func (s *Server) finish(tx *txn) error {
+	if tx.file == nil {
+		return nil
+	}
+	if err := tx.file.syncTo(tx.upto); err != nil {
+		return err
+	}
+	if len(tx.obsolete) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rec := range tx.obsolete {
 		if err := s.data.scrub(rec); err != nil {
 			return err
 		}
 	}
-	if s.data.garbage > compactMin && s.data.garbage > s.data.size/2 {
+	if s.data.garbage > compactMin && s.data.garbage > s.data.size.Load()/2 {
 		return s.compact()
 	}
 	return nil
@@ -314,8 +378,8 @@ func (s *Server) compact() error {
 		binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(body, crcTable))
 		w.Write(h[:])
 		w.Write(body)
-		r := &record{off: nd.size, size: len(body), holders: map[*stored]struct{}{}}
-		nd.size += int64(headerSize + len(body))
+		r := &record{file: nd, off: nd.size.Load(), size: len(body), holders: map[*stored]struct{}{}}
+		nd.size.Add(int64(headerSize + len(body)))
 		return r, nil
 	}
 	names := make([]string, 0, len(s.tables))
@@ -348,7 +412,13 @@ func (s *Server) compact() error {
 		return fmt.Errorf("compact dynamodb data: %w", err)
 	}
 	syncDir(filepath.Dir(s.data.path))
-	_ = s.data.f.Close()
+	nd.synced.Store(nd.size.Load())
+	// Writers still waiting on the old file: their data is in the new one, on disk.
+	old := s.data
+	old.syncMu.Lock()
+	old.synced.Store(old.size.Load())
+	_ = old.f.Close()
+	old.syncMu.Unlock()
 	for st, r := range placed {
 		st.rec = r
 		r.holders[st] = struct{}{}

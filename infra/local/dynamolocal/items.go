@@ -107,14 +107,14 @@ func primaryKeyOf(t *table, key item) (string, *apiError) {
 	return pkey, nil
 }
 
-func (s *Server) putItem(in *putInput) (any, *apiError) {
+func (s *Server) putItem(tx *txn, in *putInput) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, old, aerr := s.preparePut(in)
 	if aerr != nil {
 		return nil, aerr
 	}
-	if err := s.commit(&payload{Writes: []write{{T: in.TableName, Put: wireItem(c.item)}}}, []change{c}); err != nil {
+	if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Put: wireItem(c.item)}}}, []change{c}); err != nil {
 		return nil, internal(err)
 	}
 	out := map[string]any{}
@@ -210,14 +210,14 @@ func (s *Server) prepareUpdate(in *keyInput) (change, item, *apiError) {
 	return change{t: t, pkey: pkey, item: next}, cur, nil
 }
 
-func (s *Server) updateItem(in *keyInput) (any, *apiError) {
+func (s *Server) updateItem(tx *txn, in *keyInput) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, old, aerr := s.prepareUpdate(in)
 	if aerr != nil {
 		return nil, aerr
 	}
-	if err := s.commit(&payload{Writes: []write{{T: in.TableName, Put: wireItem(c.item)}}}, []change{c}); err != nil {
+	if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Put: wireItem(c.item)}}}, []change{c}); err != nil {
 		return nil, internal(err)
 	}
 	out := map[string]any{}
@@ -275,7 +275,7 @@ func (s *Server) prepareDelete(in *keyInput) (change, item, *apiError) {
 	return change{t: t, pkey: pkey}, cur, nil
 }
 
-func (s *Server) deleteItem(in *keyInput) (any, *apiError) {
+func (s *Server) deleteItem(tx *txn, in *keyInput) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, old, aerr := s.prepareDelete(in)
@@ -283,7 +283,7 @@ func (s *Server) deleteItem(in *keyInput) (any, *apiError) {
 		return nil, aerr
 	}
 	if old != nil {
-		if err := s.commit(&payload{Writes: []write{{T: in.TableName, Del: wireItem(c.t.keyOf(old))}}}, []change{c}); err != nil {
+		if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Del: wireItem(c.t.keyOf(old))}}}, []change{c}); err != nil {
 			return nil, internal(err)
 		}
 	}
@@ -333,7 +333,7 @@ func (s *Server) batchGet(in *struct {
 	return map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}, nil
 }
 
-func (s *Server) batchWrite(in *struct {
+func (s *Server) batchWrite(tx *txn, in *struct {
 	RequestItems map[string][]struct {
 		PutRequest    *struct{ Item item }
 		DeleteRequest *struct{ Key item }
@@ -382,7 +382,7 @@ func (s *Server) batchWrite(in *struct {
 	if len(changes) > 25 {
 		return nil, validation("Too many items requested for the BatchWriteItem call")
 	}
-	if err := s.commit(p, changes); err != nil {
+	if err := s.commit(tx, p, changes); err != nil {
 		return nil, internal(err)
 	}
 	return map[string]any{"UnprocessedItems": map[string]any{}}, nil
@@ -395,7 +395,7 @@ type transactItem struct {
 	Delete         *keyInput
 }
 
-func (s *Server) transactWrite(in *struct{ TransactItems []transactItem }) (any, *apiError) {
+func (s *Server) transactWrite(tx *txn, in *struct{ TransactItems []transactItem }) (any, *apiError) {
 	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
 		return nil, validation("TransactItems must have between 1 and 100 items")
 	}
@@ -465,7 +465,7 @@ func (s *Server) transactWrite(in *struct{ TransactItems []transactItem }) (any,
 			extra: map[string]any{"CancellationReasons": reasons}}
 	}
 	if len(p.Writes) > 0 {
-		if err := s.commit(p, changes); err != nil {
+		if err := s.commit(tx, p, changes); err != nil {
 			return nil, internal(err)
 		}
 	}

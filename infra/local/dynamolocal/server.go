@@ -51,7 +51,7 @@ func Open(dir string) (*Server, error) {
 			return nil, err
 		}
 	}
-	if s.data.garbage > s.data.size/2 && s.data.garbage > 1<<20 {
+	if s.data.garbage > s.data.size.Load()/2 && s.data.garbage > 1<<20 {
 		if err := s.compact(); err != nil {
 			_ = s.Close()
 			return nil, err
@@ -117,13 +117,13 @@ var operations map[string]operation
 
 func init() {
 	operations = map[string]operation{
-		"CreateTable": withInput((*Server).createTable), "DescribeTable": withInput((*Server).describeTable),
-		"DeleteTable": withInput((*Server).deleteTable), "ListTables": withInput((*Server).listTables),
-		"UpdateTimeToLive": withInput((*Server).updateTTL), "DescribeTimeToLive": withInput((*Server).describeTTL),
-		"PutItem": withInput((*Server).putItem), "GetItem": withInput((*Server).getItem),
-		"UpdateItem": withInput((*Server).updateItem), "DeleteItem": withInput((*Server).deleteItem),
-		"BatchGetItem": withInput((*Server).batchGet), "BatchWriteItem": withInput((*Server).batchWrite),
-		"TransactWriteItems": withInput((*Server).transactWrite), "TransactGetItems": withInput((*Server).transactGet),
+		"CreateTable": withWrite((*Server).createTable), "DescribeTable": withInput((*Server).describeTable),
+		"DeleteTable": withWrite((*Server).deleteTable), "ListTables": withInput((*Server).listTables),
+		"UpdateTimeToLive": withWrite((*Server).updateTTL), "DescribeTimeToLive": withInput((*Server).describeTTL),
+		"PutItem": withWrite((*Server).putItem), "GetItem": withInput((*Server).getItem),
+		"UpdateItem": withWrite((*Server).updateItem), "DeleteItem": withWrite((*Server).deleteItem),
+		"BatchGetItem": withInput((*Server).batchGet), "BatchWriteItem": withWrite((*Server).batchWrite),
+		"TransactWriteItems": withWrite((*Server).transactWrite), "TransactGetItems": withInput((*Server).transactGet),
 		"Query": withInput((*Server).query), "Scan": withInput((*Server).scan),
 	}
 }
@@ -139,6 +139,22 @@ func withInput[In any](f func(*Server, *In) (any, *apiError)) operation {
 		}
 		return f(s, in)
 	}
+}
+
+// withWrite is withInput for an operation that writes: the answer waits
+// until its writes are on disk and what they superseded is erased.
+func withWrite[In any](f func(*Server, *txn, *In) (any, *apiError)) operation {
+	return withInput(func(s *Server, in *In) (any, *apiError) {
+		tx := &txn{}
+		out, aerr := f(s, tx, in)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if err := s.finish(tx); err != nil {
+			return nil, internal(err)
+		}
+		return out, nil
+	})
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
@@ -163,7 +179,7 @@ func (s *Server) table(name string) (*table, *apiError) {
 	return t, nil
 }
 
-func (s *Server) createTable(in *tableSchema) (any, *apiError) {
+func (s *Server) createTable(tx *txn, in *tableSchema) (any, *apiError) {
 	if in.TableName == "" {
 		return nil, validation("TableName is required")
 	}
@@ -178,11 +194,9 @@ func (s *Server) createTable(in *tableSchema) (any, *apiError) {
 	if s.tables[in.TableName] != nil {
 		return nil, &apiError{status: 400, kind: "ResourceInUseException", msg: "Table already exists: " + in.TableName}
 	}
-	r, err := s.data.append(&payload{Create: in})
-	if err != nil {
+	if err := s.appendSchema(tx, &payload{Create: in}); err != nil {
 		return nil, internal(err)
 	}
-	r.holders[nil] = struct{}{}
 	s.tables[in.TableName] = t
 	return map[string]any{"TableDescription": t.description()}, nil
 }
@@ -199,7 +213,7 @@ func (s *Server) describeTable(in *tableName) (any, *apiError) {
 	return map[string]any{"Table": t.description()}, nil
 }
 
-func (s *Server) deleteTable(in *tableName) (any, *apiError) {
+func (s *Server) deleteTable(tx *txn, in *tableName) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, aerr := s.table(in.TableName)
@@ -207,28 +221,18 @@ func (s *Server) deleteTable(in *tableName) (any, *apiError) {
 		return nil, aerr
 	}
 	desc := t.description()
-	if _, err := s.data.append(&payload{Drop: in.TableName}); err != nil {
+	if err := s.appendSchema(tx, &payload{Drop: in.TableName}); err != nil {
 		return nil, internal(err)
 	}
-	if err := s.eraseTable(t); err != nil {
-		return nil, internal(err)
+	for _, st := range t.items {
+		delete(st.rec.holders, st)
+		if len(st.rec.holders) == 0 {
+			tx.obsolete = append(tx.obsolete, st.rec)
+		}
 	}
 	s.dropTable(in.TableName)
 	desc["TableStatus"] = "DELETING"
 	return map[string]any{"TableDescription": desc}, nil
-}
-
-// eraseTable zeroes the records of a dropped table's items.
-func (s *Server) eraseTable(t *table) error {
-	for _, st := range t.items {
-		delete(st.rec.holders, st)
-		if len(st.rec.holders) == 0 {
-			if err := s.data.scrub(st.rec); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func (s *Server) dropTable(name string) { delete(s.tables, name) }
@@ -266,7 +270,7 @@ type ttlSpec struct {
 	Enabled       bool
 }
 
-func (s *Server) updateTTL(in *struct {
+func (s *Server) updateTTL(tx *txn, in *struct {
 	TableName               string
 	TimeToLiveSpecification ttlSpec
 }) (any, *apiError) {
@@ -282,11 +286,9 @@ func (s *Server) updateTTL(in *struct {
 		schema.TTLAttribute = in.TimeToLiveSpecification.AttributeName
 	}
 	// A later record of a table's schema replaces its schema, not its items.
-	r, err := s.data.append(&payload{Create: &schema})
-	if err != nil {
+	if err := s.appendSchema(tx, &payload{Create: &schema}); err != nil {
 		return nil, internal(err)
 	}
-	r.holders[nil] = struct{}{}
 	t.schema = schema
 	return map[string]any{"TimeToLiveSpecification": in.TimeToLiveSpecification}, nil
 }
