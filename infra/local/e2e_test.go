@@ -75,6 +75,9 @@ func TestMain(m *testing.M) {
 	if binPath != "" {
 		_ = os.RemoveAll(filepath.Dir(binPath))
 	}
+	if loaded.dir != "" {
+		_ = os.RemoveAll(loaded.dir)
+	}
 	os.Exit(code)
 }
 

@@ -28,7 +28,7 @@ type instance struct {
 	client *dynamodb.Client
 }
 
-func start(t *testing.T, dir string) *instance {
+func start(t testing.TB, dir string) *instance {
 	t.Helper()
 	srv, err := Open(dir)
 	if err != nil {
