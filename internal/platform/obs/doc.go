@@ -11,8 +11,9 @@
 // Metrics. [Instrument] gives each invocation a collector; [Count],
 // [Milliseconds] and [Metric] record into it, and it is written to stdout at
 // the end of the invocation as EMF lines in the "Mosaic" namespace with the
-// FunctionName dimension. CloudWatch Logs turns them into metrics; locally they
-// are ordinary JSON lines in the log stream.
+// FunctionName dimension. CloudWatch Logs turns them into metrics. Outside
+// Lambda they are written only at DEBUG or with MOSAIC_METRICS=on (see
+// [MetricsOutput]), so that a local log shows one line per request.
 //
 // Traces. [TraceAWS] and [TraceHTTP] record one X-Ray subsegment per call and
 // send it over UDP to the X-Ray daemon Lambda runs beside a function with

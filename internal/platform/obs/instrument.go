@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -23,10 +24,35 @@ func WithFunctionName(name string) Option {
 	return func(in *instrumented) { in.function = name }
 }
 
-// WithMetricsOutput sets where the EMF lines go (default: stdout, where Lambda
-// hands them to CloudWatch Logs).
+// WithMetricsOutput sets where the EMF lines go, always (default: see
+// MetricsOutput).
 func WithMetricsOutput(w io.Writer) Option {
 	return func(in *instrumented) { in.metricsOut = w }
+}
+
+// MetricsEnv turns the EMF documents on or off outside Lambda: on, 1 or true
+// writes them, off, 0 or false drops them.
+const MetricsEnv = "MOSAIC_METRICS"
+
+// MetricsOutput is where an instrumented function writes its EMF documents by
+// default. On Lambda (AWS_LAMBDA_RUNTIME_API set) it is stdout, always:
+// CloudWatch Logs turns the documents into metrics. Elsewhere, as under
+// `make run`, they would drown the one log line per request, so they go to
+// stdout only when MOSAIC_METRICS says so or, unset, when logger is at DEBUG.
+func MetricsOutput(logger *slog.Logger, getenv func(string) string, stdout io.Writer) io.Writer {
+	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return stdout
+	}
+	switch strings.ToLower(strings.TrimSpace(getenv(MetricsEnv))) {
+	case "on", "1", "true":
+		return stdout
+	case "off", "0", "false":
+		return io.Discard
+	}
+	if logger != nil && logger.Enabled(context.Background(), slog.LevelDebug) {
+		return stdout
+	}
+	return io.Discard
 }
 
 // Instrument wraps h so that each invocation has logger and a fresh metrics
@@ -37,7 +63,7 @@ func Instrument(logger *slog.Logger, h lambda.Handler, opts ...Option) lambda.Ha
 		next:       h,
 		logger:     logger,
 		function:   lambdacontext.FunctionName,
-		metricsOut: os.Stdout,
+		metricsOut: MetricsOutput(logger, os.Getenv, os.Stdout),
 	}
 	for _, o := range opts {
 		o(in)

@@ -106,3 +106,31 @@ func TestInstrumentPanicIsLoggedFlushedAndRaised(t *testing.T) {
 		t.Errorf("metrics not flushed on panic: %q", metrics.String())
 	}
 }
+
+// TestMetricsOutput: on Lambda the EMF documents always reach stdout, for
+// CloudWatch; elsewhere only at DEBUG or when MOSAIC_METRICS asks.
+func TestMetricsOutput(t *testing.T) {
+	var stdout bytes.Buffer
+	info, debug := NewLogger(&bytes.Buffer{}, "f", slog.LevelInfo), NewLogger(&bytes.Buffer{}, "f", slog.LevelDebug)
+	tests := []struct {
+		name   string
+		logger *slog.Logger
+		env    map[string]string
+		want   bool
+	}{
+		{"on Lambda at INFO", info, map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, true},
+		{"on Lambda, MOSAIC_METRICS=off ignored", info, map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", MetricsEnv: "off"}, true},
+		{"locally at INFO", info, nil, false},
+		{"locally at DEBUG", debug, nil, true},
+		{"locally, MOSAIC_METRICS=on", info, map[string]string{MetricsEnv: "on"}, true},
+		{"locally at DEBUG, MOSAIC_METRICS=off", debug, map[string]string{MetricsEnv: "off"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := MetricsOutput(tt.logger, func(k string) string { return tt.env[k] }, &stdout)
+			if (got == &stdout) != tt.want {
+				t.Errorf("metrics to stdout = %v, want %v", got == &stdout, tt.want)
+			}
+		})
+	}
+}
