@@ -38,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: NewMemoryStore(), queue: &queuetest.Publisher{}, clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	f := &fixture{store: NewMemoryStore(), queue: &queuetest.Publisher{}, clock: time.Now().UTC().Truncate(time.Second)}
 	n := 0
 	f.posts = &Posts{
 		Store: f.store, Outbox: &outbox.Outbox{Store: &f.store.Outbox, Queues: map[string]queue.Publisher{outbox.QueueModeration: f.queue}},

@@ -56,7 +56,7 @@ type workerFixture struct {
 }
 
 func newWorker(c classify.Classifier) *workerFixture {
-	f := &workerFixture{store: NewMemoryStore(), words: &wordClassifier{}, now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	f := &workerFixture{store: NewMemoryStore(), words: &wordClassifier{}, now: time.Now().UTC().Truncate(time.Second)}
 	if c == nil {
 		c = f.words
 	}

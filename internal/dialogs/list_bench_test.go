@@ -114,7 +114,7 @@ func BenchmarkListPages(b *testing.B) {
 // with BatchWriteItem from 8 goroutines.
 func loadDialogs(b *testing.B, db *dynamodb.Client, table string, n int) {
 	langs := []string{"EN", "DE", "FR", "ES"}
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := time.Now().UTC().Add(-time.Duration(n) * time.Second) // the newest is now: relative, never a fixed date
 	jobs := make(chan []types.WriteRequest)
 	var wg sync.WaitGroup
 	for range 8 {

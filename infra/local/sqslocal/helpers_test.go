@@ -7,7 +7,12 @@ import (
 )
 
 // start is the fake clock's reading at the beginning of every test.
-func start() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+// testStart is when the test binary started: the tests' clock is relative to
+// now, never a fixed date.
+var testStart = time.Now().UTC().Truncate(time.Second)
+
+// start is the queues' clock at the start of a test.
+func start() time.Time { return testStart }
 
 // newTestBroker opens a broker on a fresh directory with a manual clock and the given queues.
 func newTestBroker(t *testing.T, queues ...QueueConfig) (*Broker, *ManualClock, string) {

@@ -32,7 +32,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := time.Now().UTC().Truncate(24 * time.Hour).Add(34 * time.Hour) // tomorrow 10:00 UTC, relative to now
 	f := &fixture{fb: feedback.NewMemStore(), cat: catalog.NewMemStore(), clock: &now}
 	cfg := Config{Table: "t", CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10}
 	f.svc, err = NewService(cfg, f.cat, f.fb, codec, func() time.Time { return *f.clock }, nil)
@@ -377,7 +377,7 @@ func TestSummary(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.Body), &s); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("summary: %d %s", resp.StatusCode, resp.Body)
 	}
-	if len(s.Days) != 7 || s.Days[6].Date != "2026-11-23" || s.Days[6].Searches != 2 || s.Days[4].Searches != 1 || s.Days[0].Searches != 0 {
+	if len(s.Days) != 7 || s.Days[6].Date != f.clock.Format(time.DateOnly) || s.Days[6].Searches != 2 || s.Days[4].Searches != 1 || s.Days[0].Searches != 0 {
 		t.Fatalf("days: %+v", s.Days)
 	}
 	if len(s.TopQueries) != 2 || s.TopQueries[0].Query.Normalized != "cat" || len(s.TopStickers) != 2 ||

@@ -43,7 +43,7 @@ func TestImageURLs(t *testing.T) {
 
 func storeContract(t *testing.T, s Store) {
 	ctx := context.Background()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	at := time.Now().UTC().Truncate(time.Second)
 	if got, err := s.Added(ctx); err != nil || len(got) != 0 {
 		t.Fatalf("empty store: %v %v", got, err)
 	}

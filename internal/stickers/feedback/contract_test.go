@@ -12,7 +12,10 @@ import (
 // against DynamoStore on DynamoDB Local.
 func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 	ctx := context.Background()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	// Tomorrow 10:00 UTC: relative to now, and after it, so that no TTL sweep
+	// (DynamoDB Local's is on) removes what the test writes while it runs.
+	at := time.Now().UTC().Truncate(24 * time.Hour).Add(34 * time.Hour)
+	day1, day2 := at.Format(time.DateOnly), at.AddDate(0, 0, 1).Format(time.DateOnly)
 
 	t.Run("usage counts every search, concurrently", func(t *testing.T) {
 		s := newStore(t)
@@ -40,7 +43,7 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("Queries = %+v %v", qs, err)
 		}
 		days, err := s.SearchesPerDay(ctx, at, at.Add(24*time.Hour))
-		if err != nil || days["2026-11-23"] != 15 || days["2026-11-24"] != 6 {
+		if err != nil || days[day1] != 15 || days[day2] != 6 {
 			t.Fatalf("SearchesPerDay = %v %v", days, err)
 		}
 	})

@@ -26,7 +26,7 @@ func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
 func TestLegacyVoteMarkerStands(t *testing.T) {
 	db, table := emutest.Table(t, "StickersTable")
 	s := NewDynamoStore(db, table)
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	at := time.Now().UTC().Add(time.Hour) // after now: no TTL sweep removes the marker mid-test
 	v := Vote{Query: "cat", Sticker: "1F408", Client: "old", Positive: true}
 	marker := key(voteKey(v), "VOTE")
 	marker["expires_at"] = num(at.Add(VoteRetention).Unix())

@@ -24,7 +24,11 @@ func request(method, route, role, query string, path map[string]string) events.A
 	return req
 }
 
-var now = func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+// fixedNow is the tests' clock: relative to when they run, never a date that
+// the task TTL (30 days) would one day overtake.
+var fixedNow = time.Now().UTC().Truncate(time.Second)
+
+var now = func() time.Time { return fixedNow }
 
 func TestCreate(t *testing.T) {
 	tests := []struct {
