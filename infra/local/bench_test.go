@@ -9,6 +9,7 @@ package main
 //	MOSAIC_BENCH_POSTS    published posts for the listing benchmark (10000)
 //	MOSAIC_BENCH_CITY_MB  size of the one city ingested by BenchmarkCityIngest (256)
 //	MOSAIC_BENCH_OBJECTS_GB  bodies added to the data directory by BenchmarkRestart (2)
+//	MOSAIC_BENCH_DATA_DIR keep the loaded data directory there, and reuse it in later runs (default: a temporary one)
 
 import (
 	"bufio"
@@ -52,16 +53,31 @@ func loadedDataDir(b *testing.B) string {
 	b.Helper()
 	loaded.once.Do(func() {
 		loaded.dialogs, loaded.posts = envInt("MOSAIC_BENCH_DIALOGS", 10_000), envInt("MOSAIC_BENCH_POSTS", 10_000)
-		if loaded.dir, loaded.err = os.MkdirTemp("", "mosaic-bench-"); loaded.err != nil {
+		dir := os.Getenv("MOSAIC_BENCH_DATA_DIR")
+		if dir == "" {
+			if loaded.dir, loaded.err = os.MkdirTemp("", "mosaic-bench-"); loaded.err != nil {
+				return
+			}
+			dir = loaded.dir // removed by TestMain
+		}
+		marker := filepath.Join(dir, fmt.Sprintf("bench-loaded-%d-dialogs-%d-posts", loaded.dialogs, loaded.posts))
+		if _, err := os.Stat(marker); err == nil {
+			loadedDir = dir
 			return
 		}
-		loaded.err = fill(b, loaded.dir, loaded.dialogs, loaded.posts)
+		if loaded.err = fill(b, dir, loaded.dialogs, loaded.posts); loaded.err == nil {
+			loaded.err = os.WriteFile(marker, nil, 0o644)
+		}
+		loadedDir = dir
 	})
 	if loaded.err != nil {
 		b.Fatal(loaded.err)
 	}
-	return loaded.dir
+	return loadedDir
 }
+
+// loadedDir is the directory loadedDataDir filled (or found filled).
+var loadedDir string
 
 // fill loads dialogs with seeddata and creates posts, then waits until every
 // post is moderated.

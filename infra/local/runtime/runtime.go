@@ -86,6 +86,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	} else {
 		l := config.New(o.Env)
 		ddb := l.StringOr("MOSAIC_DYNAMODB", "embedded")
+		if ddb == "minidyn" {
+			ddb = "embedded" // its name before it was replaced
+		}
 		if ddb != "embedded" && ddb != "dynamodb-local" {
 			return nil, fmt.Errorf("MOSAIC_DYNAMODB: %q is neither embedded nor dynamodb-local", ddb)
 		}
