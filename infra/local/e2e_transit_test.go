@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,7 +158,7 @@ func TestTransitEndToEndDeliveryThatNeverReturns(t *testing.T) {
 	tpl := string(src)
 	for old, repl := range map[string]string{
 		"      Timeout: 900\n":            "      Timeout: 2\n",
-		"      VisibilityTimeout: 5400 #": "      VisibilityTimeout: 3 #",
+		"      VisibilityTimeout: 1200 #": "      VisibilityTimeout: 3 #",
 	} {
 		if strings.Count(tpl, old) != 1 {
 			t.Fatalf("template.yaml no longer has exactly one %q", old)
@@ -199,6 +200,94 @@ func TestTransitEndToEndDeliveryThatNeverReturns(t *testing.T) {
 		failed[0].(map[string]any)["city"] != float64(1) ||
 		!strings.Contains(fmt.Sprint(failed[0]), "gave up after 3 deliveries") {
 		t.Fatalf("task: %v", task)
+	}
+	s.stop(t)
+}
+
+// TestTransitEndToEndDistrustsTheReferenceServer points make run at a
+// simulator that misbehaves as real upstreams do, switched between tasks
+// through its X-Fault headers: bad city lists fail the task at once with the
+// reason; a city answering 404 fails on its first answer while the others
+// are stored; names in any script, or differing only by case or accents, stay
+// distinct countries; and country-stats tells days never ingested from days
+// without buses.
+func TestTransitEndToEndDistrustsTheReferenceServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test starts the whole stack")
+	}
+	c := refserver.DefaultConfig()
+	c.Names, c.Cities, c.Countries = refserver.NamesAnyScript, 6, 6 // one city per country
+	c.MinRecords, c.MaxRecords = 100, 300
+	sim, err := refserver.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var faults atomic.Value
+	faults.Store(http.Header{})
+	ref := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range faults.Load().(http.Header) {
+			r.Header[k] = v
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	defer ref.Close()
+	s := startServer(t, buildServer(t), t.TempDir(), "REFERENCE_SERVER_URL="+ref.URL)
+	process := func(date string, fault ...string) map[string]any {
+		t.Helper()
+		h := http.Header{}
+		for i := 0; i+1 < len(fault); i += 2 {
+			h.Set(fault[i], fault[i+1])
+		}
+		faults.Store(h)
+		r := call(t, "POST", s.url+"/process-request?date="+date, "Bearer dev-writer", nil)
+		if r.status != 202 {
+			t.Fatalf("POST /process-request = %d %s", r.status, r.body)
+		}
+		return waitTask(t, s, r.decoded["task_id"].(string))
+	}
+
+	for fault, reason := range map[string]string{"empty": "empty", "null": "null instead of an array",
+		"duplicate-ids": "is listed twice", "bad-entry": "no name"} {
+		task := process("2024-05-01", "X-Fault-City-List", fault)
+		if task["status"] != "failed" || !strings.Contains(fmt.Sprint(task["error"]), reason) || task["cities_total"] != float64(0) {
+			t.Errorf("city list %s: task %v", fault, task)
+		}
+	}
+
+	missing := sim.Cities()[1]
+	task := process("2024-05-01", "X-Fault-Missing-Cities", "1")
+	failed, _ := task["cities_failed"].([]any)
+	if task["status"] != "partial" || task["cities_done"] != float64(5) || len(failed) != 1 ||
+		failed[0].(map[string]any)["city"] != float64(1) || !strings.Contains(fmt.Sprint(failed[0]), "404 Not Found") {
+		t.Fatalf("a city answering 404: task %v", task)
+	}
+	for _, city := range task["cities"].([]any) {
+		if city := city.(map[string]any); city["city"] == float64(1) && city["attempts"] != float64(1) {
+			t.Errorf("the 404 city was tried %v times, want once", city["attempts"])
+		}
+	}
+
+	r := call(t, "GET", s.url+"/country-stats?from=2024-05-01&to=2024-05-02", "Bearer dev-reader", nil)
+	if r.status != 200 {
+		t.Fatalf("GET /country-stats = %d %s", r.status, r.body)
+	}
+	countries := r.decoded["countries"].(map[string]any)
+	if len(countries) != 6 {
+		t.Fatalf("%d countries: %v", len(countries), countries)
+	}
+	for _, city := range sim.Cities() {
+		days, ok := countries[city.Country].(map[string]any)
+		if !ok {
+			t.Fatalf("no country named exactly %q in %v", city.Country, countries)
+		}
+		d1, d2 := days["2024-05-01"].(map[string]any), days["2024-05-02"].(map[string]any)
+		wantBuses := city.ID != missing.ID
+		if d1["ingested"] != true || (d1["buses_started"].(float64) > 0) != wantBuses || d1["cities_ingested"] != map[bool]any{true: float64(1), false: float64(0)}[wantBuses] {
+			t.Errorf("%s on an ingested day: %v", city.Country, d1)
+		}
+		if d2["ingested"] != false || d2["buses_started"] != float64(0) || d2["average_delay_seconds"] != nil {
+			t.Errorf("%s on a day never ingested: %v", city.Country, d2)
+		}
 	}
 	s.stop(t)
 }

@@ -26,6 +26,42 @@ var countryNames = []string{
 	"Trinidad and Tobago",
 }
 
+// Name sets (Config.Names).
+const (
+	NamesPlain     = "plain"      // real country names, mostly ASCII, and faker-like city names
+	NamesAnyScript = "any-script" // names in several scripts, and pairs differing only by case or accents
+)
+
+type nameSet struct {
+	countries []string
+	city      func(r *rand.Rand) string
+}
+
+var nameSets = map[string]nameSet{
+	"":             {countryNames, plainCity},
+	NamesPlain:     {countryNames, plainCity},
+	NamesAnyScript: {anyScriptCountries, anyScriptCity},
+}
+
+// anyScriptCountries are names a naive slug merges: other scripts (all of
+// which fold to nothing in ASCII), and pairs differing only by case or accents.
+var anyScriptCountries = []string{
+	"日本", "Россия", "Norway", "norway", "Côte d'Ivoire", "Cote d'Ivoire", "Ελλάδα", "مصر",
+	"대한민국", "ประเทศไทย", "Ísland", "Iceland",
+}
+
+var anyScriptCities = []string{
+	"東京", "Москва", "Tromsø", "tromsø", "Αθήνα", "القاهرة", "서울", "กรุงเทพ", "São Paulo", "Sao Paulo",
+	"Zürich", "ZÜRICH", "Ḩalab", "Ñuñoa", "İzmir", "izmir", "Kraków", "Łódź", "🚌 Depot", "a/b=c?d",
+}
+
+func anyScriptCity(r *rand.Rand) string { return anyScriptCities[r.IntN(len(anyScriptCities))] }
+
+func plainCity(r *rand.Rand) string {
+	return cityPrefixes[r.IntN(len(cityPrefixes))] + cityRoots[r.IntN(len(cityRoots))] +
+		citySuffixes[r.IntN(len(citySuffixes))]
+}
+
 var (
 	cityPrefixes = []string{"", "", "Port ", "New ", "East ", "West ", "North ", "South ", "Lake ", "Saint "}
 	cityRoots    = []string{"Jessica", "Michael", "Laura", "Brian", "Amanda", "Carlos", "Diane", "Edward",
@@ -37,15 +73,15 @@ var (
 // Cities returns the deterministic city list of a configuration.
 func (c Config) cities() []City {
 	r := rand.New(rand.NewPCG(uint64(c.Seed), 0x636974696573)) // "cities"
-	nc := min(max(c.Countries, 1), len(countryNames))
+	names := nameSets[c.Names]
+	nc := min(max(c.Countries, 1), len(names.countries))
 	out := make([]City, c.Cities)
 	for i := range out {
-		name := cityPrefixes[r.IntN(len(cityPrefixes))] + cityRoots[r.IntN(len(cityRoots))] +
-			citySuffixes[r.IntN(len(citySuffixes))]
+		name := names.city(r)
 		// Every country gets a city before any gets a second one.
-		country := countryNames[i%nc]
+		country := names.countries[i%nc]
 		if i >= nc {
-			country = countryNames[r.IntN(nc)]
+			country = names.countries[r.IntN(nc)]
 		}
 		out[i] = City{ID: i, Name: name, Country: country}
 	}

@@ -10,15 +10,22 @@
 //	X-Fault-Latency: 500ms         wait before answering
 //	X-Fault-Cut-After: 10000       close the connection after that many body bytes
 //	X-Fault-Malformed-Every: 1000  make every 1000th record invalid JSON
+//	X-Fault-City-List: duplicate-ids  answer GET /cities wrongly (see CityListFaults)
+//	X-Fault-Missing-Cities: 3,5    answer the stats of cities 3 and 5 404, for good
+//
+// Names in any script (Config.Names = NamesAnyScript) give countries and
+// cities that differ only by script, case or accents, as real upstreams do.
 package refserver
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,10 +34,11 @@ import (
 
 // Config describes the simulated world and its faults.
 type Config struct {
-	Seed       int64 // data differ per seed, and are identical for the same seed
-	Cities     int   // number of cities (ids 0..Cities-1)
-	Countries  int   // number of countries the cities are spread over (at most 40)
-	MinRecords int64 // records per city-day, drawn uniformly in [MinRecords, MaxRecords]
+	Seed       int64  // data differ per seed, and are identical for the same seed
+	Cities     int    // number of cities (ids 0..Cities-1)
+	Countries  int    // number of countries the cities are spread over (at most 40)
+	Names      string // NamesPlain (the default) or NamesAnyScript
+	MinRecords int64  // records per city-day, drawn uniformly in [MinRecords, MaxRecords]
 	MaxRecords int64
 	Faults     Faults
 }
@@ -42,11 +50,23 @@ type Faults struct {
 	Latency        time.Duration // delay before every answer
 	CutAfter       int64         // cut /stats connections after this many body bytes (0: never)
 	MalformedEvery int64         // every Nth record of /stats is invalid JSON (0: never)
+	CityList       string        // how GET /cities misbehaves: one of CityListFaults ("" answers correctly)
+	MissingCities  []int         // cities whose stats answer 404 "City not found", on every request
+}
+
+// CityListFaults are the wrong answers GET /cities can give (Faults.CityList).
+var CityListFaults = map[string]string{
+	"empty":           "an empty array",
+	"null":            "null instead of an array",
+	"object":          "an object instead of an array",
+	"duplicate-ids":   "the second city repeated with the first city's id",
+	"identical-twice": "the first city listed twice, identically",
+	"bad-entry":       "a city without a name and one with a string id",
 }
 
 // DefaultConfig is the original server's shape: ~200 KB per city-day.
 func DefaultConfig() Config {
-	return Config{Seed: 1, Cities: 20, Countries: 8, MinRecords: 1000, MaxRecords: 3000}
+	return Config{Seed: 1, Cities: 20, Countries: 8, Names: NamesPlain, MinRecords: 1000, MaxRecords: 3000}
 }
 
 // Validate reports a configuration the simulator cannot serve.
@@ -55,14 +75,16 @@ func (c Config) Validate() error {
 	if c.Cities < 1 || c.Cities > 1_000_000 {
 		errs = append(errs, fmt.Errorf("cities %d: must be 1..1000000", c.Cities))
 	}
-	if c.Countries < 1 || c.Countries > len(countryNames) {
-		errs = append(errs, fmt.Errorf("countries %d: must be 1..%d", c.Countries, len(countryNames)))
+	if names, ok := nameSets[c.Names]; !ok {
+		errs = append(errs, fmt.Errorf("names %q: must be %q or %q", c.Names, NamesPlain, NamesAnyScript))
+	} else if c.Countries < 1 || c.Countries > len(names.countries) {
+		errs = append(errs, fmt.Errorf("countries %d: must be 1..%d", c.Countries, len(names.countries)))
+	}
+	if err := c.Faults.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MinRecords < 0 || c.MaxRecords < c.MinRecords {
 		errs = append(errs, fmt.Errorf("records %d..%d: need 0 <= min <= max", c.MinRecords, c.MaxRecords))
-	}
-	if c.Faults.ErrorRate < 0 || c.Faults.ErrorRate > 1 {
-		errs = append(errs, fmt.Errorf("error rate %v: must be 0..1", c.Faults.ErrorRate))
 	}
 	return errors.Join(errs...)
 }
@@ -90,6 +112,49 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.body = b
 	return s, nil
+}
+
+func (f Faults) validate() error {
+	var errs []error
+	if _, ok := CityListFaults[f.CityList]; f.CityList != "" && !ok {
+		errs = append(errs, fmt.Errorf("city list fault %q: must be one of %s", f.CityList, strings.Join(slices.Sorted(maps.Keys(CityListFaults)), ", ")))
+	}
+	if f.ErrorRate < 0 || f.ErrorRate > 1 {
+		errs = append(errs, fmt.Errorf("error rate %v: must be 0..1", f.ErrorRate))
+	}
+	return errors.Join(errs...)
+}
+
+// cityList is the body of GET /cities, as the fault f has it.
+func (s *Server) cityList(fault string) []byte {
+	first := s.cities[0]
+	second := first
+	if len(s.cities) > 1 {
+		second = s.cities[1]
+	}
+	enc := func(v any) []byte { b, _ := json.Marshal(v); return b }
+	switch fault {
+	case "empty":
+		return []byte("[]")
+	case "null":
+		return []byte("null")
+	case "object":
+		return enc(map[string]any{"cities": s.cities})
+	case "duplicate-ids":
+		dup := second
+		dup.ID = first.ID
+		return enc(append(append([]City(nil), s.cities...), dup))
+	case "identical-twice":
+		return enc(append(append([]City(nil), s.cities...), first))
+	case "bad-entry":
+		list := []any{}
+		for _, c := range s.cities {
+			list = append(list, c)
+		}
+		return enc(append(list, map[string]any{"id": len(s.cities), "country": first.Country},
+			map[string]any{"id": "x", "name": first.Name, "country": first.Country}))
+	}
+	return s.body
 }
 
 // Cities returns the simulated cities.
@@ -133,7 +198,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch parts := strings.Split(path, "/"); {
 	case path == "cities":
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(s.body)
+		_, _ = w.Write(s.cityList(f.CityList))
 	case len(parts) == 3 && parts[0] == "cities" && parts[2] == "stats":
 		s.stats(w, r, parts[1], f)
 	default:
@@ -144,7 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // stats streams one city-day: a JSON array written record by record.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, idText string, f Faults) {
 	id, err := strconv.Atoi(idText)
-	if err != nil || id < 0 || id >= len(s.cities) {
+	if err != nil || id < 0 || id >= len(s.cities) || slices.Contains(f.MissingCities, id) {
 		detail(w, http.StatusNotFound, "City not found")
 		return
 	}
@@ -223,7 +288,25 @@ func (s *Server) faults(h http.Header) (Faults, error) {
 		f.MalformedEvery, err = strconv.ParseInt(v, 10, 64)
 		return
 	})
+	parse("X-Fault-City-List", func(v string) error { f.CityList = v; return f.validate() })
+	parse("X-Fault-Missing-Cities", func(v string) (err error) { f.MissingCities, err = ParseIDs(v); return })
 	return f, errors.Join(errs...)
+}
+
+// ParseIDs reads a comma-separated list of city ids ("3,5").
+func ParseIDs(v string) ([]int, error) {
+	var ids []int
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		id, err := strconv.Atoi(part)
+		if err != nil || id < 0 {
+			return nil, fmt.Errorf("%q is not a city id", part)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // detail answers an error the way the original (FastAPI) server did.

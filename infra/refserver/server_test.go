@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -151,6 +152,89 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestCityListFaults: each wrong answer of GET /cities, from configuration
+// or from the X-Fault-City-List header, is what its name says.
+func TestCityListFaults(t *testing.T) {
+	c := DefaultConfig()
+	c.Cities = 3
+	url := start(t, c)
+	decode := func(body []byte) []map[string]any {
+		var list []map[string]any
+		if err := json.Unmarshal(body, &list); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		return list
+	}
+	for fault, check := range map[string]func(body []byte) bool{
+		"empty":  func(b []byte) bool { return string(b) == "[]" },
+		"null":   func(b []byte) bool { return string(b) == "null" },
+		"object": func(b []byte) bool { return bytes.HasPrefix(b, []byte(`{"cities":[`)) },
+		"duplicate-ids": func(b []byte) bool {
+			l := decode(b)
+			return len(l) == 4 && l[3]["id"] == l[0]["id"] && l[3]["name"] == l[1]["name"]
+		},
+		"identical-twice": func(b []byte) bool {
+			l := decode(b)
+			return len(l) == 4 && fmt.Sprint(l[3]) == fmt.Sprint(l[0])
+		},
+		"bad-entry": func(b []byte) bool {
+			l := decode(b)
+			return len(l) == 5 && l[3]["name"] == nil && l[4]["id"] == "x"
+		},
+	} {
+		resp, body, err := get(t, url+"/cities", "X-Fault-City-List", fault)
+		if err != nil || resp.StatusCode != 200 || !check(body) {
+			t.Errorf("%s: %v %v %s", fault, resp.Status, err, body)
+		}
+	}
+	c.Faults.CityList = "empty"
+	if _, body, _ := get(t, start(t, c)+"/cities"); string(body) != "[]" {
+		t.Errorf("configured empty list: %s", body)
+	}
+	if resp, _, _ := get(t, url+"/cities", "X-Fault-City-List", "sometimes"); resp.StatusCode != 400 {
+		t.Errorf("unknown city list fault: %d", resp.StatusCode)
+	}
+}
+
+// TestMissingCities: the listed cities answer 404 on every request, others 200.
+func TestMissingCities(t *testing.T) {
+	c := DefaultConfig()
+	c.Faults.MissingCities = []int{1}
+	url := start(t, c)
+	for range 3 {
+		if resp, _, _ := get(t, url+"/cities/1/stats?date=2024-05-01"); resp.StatusCode != 404 {
+			t.Fatalf("missing city: %d", resp.StatusCode)
+		}
+	}
+	if resp, _, _ := get(t, url+"/cities/2/stats?date=2024-05-01"); resp.StatusCode != 200 {
+		t.Fatalf("other city: %d", resp.StatusCode)
+	}
+	if resp, _, _ := get(t, url+"/cities/2/stats?date=2024-05-01", "X-Fault-Missing-Cities", "0, 2"); resp.StatusCode != 404 {
+		t.Fatalf("missing by header: %d", resp.StatusCode)
+	}
+}
+
+// TestAnyScriptNames: countries in several scripts and pairs differing only by
+// case or accents, each with at least one city.
+func TestAnyScriptNames(t *testing.T) {
+	c := DefaultConfig()
+	c.Names, c.Countries, c.Cities = NamesAnyScript, 12, 30
+	_, body, _ := get(t, start(t, c)+"/cities")
+	var cities []City
+	if err := json.Unmarshal(body, &cities); err != nil {
+		t.Fatal(err)
+	}
+	countries := map[string]bool{}
+	for _, city := range cities {
+		countries[city.Country] = true
+	}
+	for _, want := range []string{"日本", "Россия", "Norway", "norway", "Côte d'Ivoire", "Cote d'Ivoire"} {
+		if !countries[want] {
+			t.Errorf("no city in %q", want)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, c := range []Config{
 		{Cities: 0, Countries: 1},
@@ -158,6 +242,9 @@ func TestValidate(t *testing.T) {
 		{Cities: 1, Countries: 41},
 		{Cities: 1, Countries: 1, MinRecords: 5, MaxRecords: 4},
 		{Cities: 1, Countries: 1, Faults: Faults{ErrorRate: 2}},
+		{Cities: 1, Countries: 1, Faults: Faults{CityList: "sometimes"}},
+		{Cities: 1, Countries: 13, Names: NamesAnyScript},
+		{Cities: 1, Countries: 1, Names: "klingon"},
 	} {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted", c)

@@ -21,13 +21,13 @@ func TestTransitTemplate(t *testing.T) {
 		for _, st := range asSlice(asMap(p)["Statement"]) {
 			st := asMap(st)
 			if str(st["Effect"]) == "Allow" && slices.Contains(asSlice(st["Action"]), any("s3:AbortMultipartUpload")) &&
-				fmt.Sprint(st["Resource"]) == fmt.Sprint(map[string]any{"Fn::Sub": "${TransitBucket.Arn}/*"}) {
+				fmt.Sprint(st["Resource"]) == fmt.Sprint(map[string]any{"Fn::Sub": "${TransitBucket.Arn}/raw/*"}) {
 				abort = true
 			}
 		}
 	}
 	if !abort {
-		t.Error("TransitCityFunction may not s3:AbortMultipartUpload on ${TransitBucket.Arn}/*")
+		t.Error("TransitCityFunction may not s3:AbortMultipartUpload on ${TransitBucket.Arn}/raw/*")
 	}
 
 	// Every transit dead letter is recorded in its task by TransitDeadLetterFunction.

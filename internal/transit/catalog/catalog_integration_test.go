@@ -1,7 +1,9 @@
 package catalog_test
 
 import (
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
@@ -11,45 +13,112 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
-func TestCatalog(t *testing.T) {
+func sums(n int64) catalog.Sums {
+	return catalog.Sums{Records: n, Passengers: 10 * n, DelayMicros: 1e6 * n, DelayCount: n, Accidents: n % 2}
+}
+
+func TestRecordKeepsCountryDaysExact(t *testing.T) {
+	t.Parallel()
 	env := transittest.Start(t)
 	c := catalog.New(env.DB, env.Table)
-	for i, want := range []int64{1, 2, 3} {
-		got, err := c.Bump(env.Ctx, "2024-05-01", "Côte d'Ivoire", "cote-d-ivoire")
-		if err != nil || got != want {
-			t.Fatalf("bump %d: %d %v", i, got, err)
+	rec := func(d catalog.CityDay, wantWrote bool) {
+		t.Helper()
+		wrote, err := c.Record(env.Ctx, d)
+		if err != nil || wrote != wantWrote {
+			t.Fatalf("Record(%+v) = %v, %v; want wrote=%v", d, wrote, err, wantWrote)
 		}
 	}
-	for _, d := range []string{"2024-04-30", "2024-05-02", "2024-05-03"} {
-		if _, err := c.Bump(env.Ctx, d, "Tuvalu", "tuvalu"); err != nil {
-			t.Fatal(err)
+	// Names differing only by case, accents or script stay apart.
+	for i, country := range []string{"Norway", "norway", "Côte d'Ivoire", "Cote d'Ivoire", "日本", "Россия"} {
+		rec(catalog.CityDay{Date: "2024-05-31", Country: country, City: "Ōsaka", CityID: 1, SHA256: "a", Sums: sums(int64(i + 1))}, true)
+	}
+	day := catalog.CityDay{Date: "2024-06-01", Country: "Norway", City: "Tromsø", CityID: 7, SHA256: "a", Sums: sums(5)}
+	rec(day, true)
+	rec(day, false) // a redelivery: nothing counted twice
+	day.SHA256, day.Sums = "b", sums(3)
+	rec(day, true) // new data for the city-day replaces its old contribution
+	other := catalog.CityDay{Date: "2024-06-01", Country: "Norway", City: "Oslo", CityID: 8, SHA256: "c", Sums: sums(4)}
+	rec(other, true)
+
+	got, err := c.Days(env.Ctx, "2024-05-31", "2024-06-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 7 {
+		t.Fatalf("%d country-days: %+v", len(got), got)
+	}
+	byCountry := map[string]catalog.CountryDay{}
+	for _, d := range got[:6] {
+		if d.Date != "2024-05-31" || d.Cities != 1 {
+			t.Errorf("May day %+v", d)
+		}
+		byCountry[d.Country] = d
+	}
+	for i, country := range []string{"Norway", "norway", "Côte d'Ivoire", "Cote d'Ivoire", "日本", "Россия"} {
+		if byCountry[country].Sums != sums(int64(i+1)) {
+			t.Errorf("%s: %+v, want %+v", country, byCountry[country], sums(int64(i+1)))
 		}
 	}
-	days, err := c.Days(env.Ctx, "2024-05-01", "2024-05-02")
-	if err != nil || len(days) != 2 {
-		t.Fatalf("days: %+v %v", days, err)
+	if d := got[6]; d.Date != "2024-06-01" || d.Country != "Norway" || d.Cities != 2 || d.Sums != sums(7) {
+		t.Errorf("June day: %+v, want 2 cities and %+v", d, sums(7))
 	}
-	if d := days[0]; d.Date != "2024-05-01" || d.Country != "Côte d'Ivoire" || d.Slug != "cote-d-ivoire" || d.Gen != 3 {
-		t.Fatalf("first day: %+v", d)
+	if days, err := c.Days(env.Ctx, "2024-06-02", "2024-07-30"); err != nil || len(days) != 0 {
+		t.Errorf("days without data: %+v %v", days, err)
 	}
-	if d := days[1]; d.Date != "2024-05-02" || d.Country != "Tuvalu" || d.Gen != 1 {
-		t.Fatalf("second day: %+v", d)
+}
+
+// TestConcurrentRecordsOfOneCountryDay: cities of one country-day recorded
+// at once (each transaction conflicting with the others) all count, once.
+func TestConcurrentRecordsOfOneCountryDay(t *testing.T) {
+	t.Parallel()
+	env := transittest.Start(t)
+	c := catalog.New(env.DB, env.Table)
+	const cities = 12
+	var wg sync.WaitGroup
+	for id := range cities {
+		wg.Go(func() {
+			for range 2 { // each one twice, as a redelivery would
+				d := catalog.CityDay{Date: "2024-05-01", Country: "Tuvalu", City: fmt.Sprint("City ", id), CityID: id,
+					SHA256: "s", Sums: sums(int64(id + 1))}
+				if _, err := c.Record(env.Ctx, d); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
-	if g, err := c.Gen(env.Ctx, "2024-05-01", "cote-d-ivoire"); err != nil || g != 3 {
-		t.Fatalf("gen: %d %v", g, err)
+	wg.Wait()
+	got, err := c.Days(env.Ctx, "2024-05-01", "2024-05-01")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("days: %+v %v", got, err)
 	}
-	if g, err := c.Gen(env.Ctx, "2024-06-01", "tuvalu"); err != nil || g != 0 {
-		t.Fatalf("gen of a day without data: %d %v", g, err)
+	if want := sums(cities * (cities + 1) / 2); got[0].Cities != cities || got[0].Sums.Records != want.Records || got[0].Sums.Passengers != want.Passengers {
+		t.Fatalf("country-day %+v, want %d cities and %+v", got[0], cities, want)
 	}
-	names := map[string]string{}
+}
+
+func TestCountries(t *testing.T) {
+	t.Parallel()
+	env := transittest.Start(t)
+	c := catalog.New(env.DB, env.Table)
+	var names []string
 	for i := range 30 { // more than one BatchWriteItem
-		names["Country "+string(rune('A'+i))] = "country-" + string(rune('a'+i))
+		names = append(names, "Country "+string(rune('A'+i)))
 	}
+	names = append(names, "norway", "Norway", "Norway", "日本")
 	if err := c.AddCountries(env.Ctx, names); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.Countries(env.Ctx)
-	if err != nil || len(got) != 30 || got["Country B"] != "country-b" {
-		t.Fatalf("countries: %v %v", got, err)
+	if err != nil || len(got) != 33 {
+		t.Fatalf("countries: %d %v", len(got), err)
+	}
+	seen := map[string]bool{}
+	for _, n := range got {
+		seen[n] = true
+	}
+	for _, n := range []string{"Country B", "norway", "Norway", "日本"} {
+		if !seen[n] {
+			t.Errorf("%q missing from %v", n, got)
+		}
 	}
 }

@@ -1,15 +1,13 @@
 // Package countrystats answers GET /country-stats: per country and day, the
-// buses started, passengers, whether any bus had an accident and the exact
-// average delay, from the city files' S3 metadata and cached per country-day
-// aggregates under agg/, never by reading a raw file.
+// buses started, passengers, whether any bus had an accident, the exact
+// average delay, and whether the day was ingested at all.
 //
-// Freshness: every city ingest bumps its country-day's generation in the
-// catalog after the file is stored. An aggregate records the generation it was
-// computed at and is used only while that is still the current one; it is
-// written with If-Match / If-None-Match so that a slower query can never
-// replace a newer aggregate, and only when the generation did not move while
-// it was computed. So a query racing an ingest answers either the state
-// before or after that city, never a stale cache, and never caches a mix.
+// It reads the per country-day sums the catalog keeps (one Query per month of
+// the range, plus one for the country list), never a raw file and never an
+// object of the bucket: the city worker adds each city-day's sums to its
+// country-day in the same DynamoDB transaction that records the city-day, so
+// every country-day read is exactly the state before or after each city,
+// never a stale cache nor a mix.
 package countrystats
 
 import (
@@ -19,14 +17,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
-	"github.com/mosaic-platform/mosaic/internal/transit/objects"
-	"github.com/mosaic-platform/mosaic/internal/transit/records"
 )
 
 // MaxDays is the longest range one call may ask for.
@@ -37,9 +32,8 @@ const MaxDays = 366
 // escapes every quote of the body: 10 per country-day, +7 % at worst, so
 // 5 MB of body is under 5.4 MB of payload). A range is refused up front when
 // its days × countries, each country-day counted at its largest possible
-// encoding (dayBytes: 149 bytes, every count at the int64 maximum), could
-// exceed it: a full year then fits up to 91 countries, 183 countries up to
-// 183 days. Real answers are smaller (≈ 94 bytes a country-day).
+// encoding (dayBytes, every count at the int64 maximum), could exceed it.
+// Real answers are about half that size.
 const MaxResponseBytes = 5_000_000
 
 // dayBytes is the longest encoding of one country-day in the answer,
@@ -47,7 +41,7 @@ const MaxResponseBytes = 5_000_000
 var dayBytes = func() int {
 	avg := 1.2345678901234567e-308 // the longest encoding of a non-negative float64
 	b, err := json.Marshal(map[string]DayStats{"2024-05-01": {BusesStarted: math.MaxInt64,
-		Passengers: math.MaxInt64, AverageDelaySeconds: &avg}})
+		Passengers: math.MaxInt64, AverageDelaySeconds: &avg, CitiesIngested: math.MaxInt32}}) // at most one city per id, and ids are below 2^31
 	if err != nil {
 		panic(err)
 	}
@@ -78,27 +72,12 @@ func maxDaysFor(countries []string) int {
 	return min(max(room/(len(countries)*dayBytes), 0), MaxDays)
 }
 
-// Catalog is what the query needs from the catalog.
-type Catalog interface {
-	Days(ctx context.Context, from, to string) ([]catalog.Day, error)
-	Gen(ctx context.Context, date, slug string) (int64, error)
-	Countries(ctx context.Context) (map[string]string, error)
-}
-
-// ErrPrecondition is a conditional write that lost a race.
-var ErrPrecondition = errors.New("precondition failed")
-
-// Objects is what the query needs from the transit bucket.
-type Objects interface {
-	// List returns the keys under prefix.
-	List(ctx context.Context, prefix string) ([]string, error)
-	// Head returns an object's user metadata.
-	Head(ctx context.Context, key string) (map[string]string, error)
-	// Get returns an object's body and ETag, or found false.
-	Get(ctx context.Context, key string) (body []byte, etag string, found bool, err error)
-	// Put writes body if the object's ETag is still ifMatch, or, when ifMatch
-	// is "", if there is no object yet; otherwise ErrPrecondition.
-	Put(ctx context.Context, key string, body []byte, ifMatch string) error
+// Store is what the query reads: the catalog.
+type Store interface {
+	// Countries returns every country the reference server listed.
+	Countries(ctx context.Context) ([]string, error)
+	// Days returns every country-day with an ingested city in [from, to].
+	Days(ctx context.Context, from, to string) ([]catalog.CountryDay, error)
 }
 
 // DayStats is one country-day of the answer.
@@ -107,6 +86,11 @@ type DayStats struct {
 	Passengers          int64    `json:"passengers"`
 	Accident            bool     `json:"accident"`
 	AverageDelaySeconds *float64 `json:"average_delay_seconds"`
+	// Ingested says whether any city (of any country) was ingested for the
+	// date: false means "no data", true with zeros means "no buses".
+	Ingested bool `json:"ingested"`
+	// CitiesIngested counts this country's cities ingested for the date.
+	CitiesIngested int `json:"cities_ingested"`
 }
 
 // Response is the body of GET /country-stats.
@@ -116,79 +100,30 @@ type Response struct {
 	Countries map[string]map[string]DayStats `json:"countries"`
 }
 
-// aggregate is the cached sum of one country-day's city files.
-type aggregate struct {
-	Version     int    `json:"version"`
-	Gen         int64  `json:"gen"`
-	Country     string `json:"country"`
-	Date        string `json:"date"`
-	Cities      int    `json:"cities"`
-	Records     int64  `json:"records"`
-	Passengers  int64  `json:"passengers"`
-	DelayMicros int64  `json:"delay_micros"`
-	DelayCount  int64  `json:"delay_count"`
-	Accidents   int64  `json:"accidents"`
-}
-
-const aggVersion = 1
-
 // Service computes country statistics.
 type Service struct {
-	Catalog     Catalog
-	Objects     Objects
-	Concurrency int // country-days computed at once (default 64: S3 latency, not CPU, bounds a cold year)
-
-	// memo keeps the aggregates this execution environment has seen, keyed by
-	// country-day and generation: the generation is read from the catalog on
-	// every call, so a memoised aggregate is exactly as fresh as one read
-	// from S3, and a warm Lambda answers without any S3 request.
-	mu   sync.Mutex
-	memo map[memoKey]aggregate
-}
-
-type memoKey struct {
-	date, slug string
-	gen        int64
-}
-
-// memoLimit bounds the memo (≈ 100 bytes an entry): 40 countries × 5 years.
-const memoLimit = 80_000
-
-func (s *Service) remembered(d catalog.Day) (aggregate, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.memo[memoKey{d.Date, d.Slug, d.Gen}]
-	return a, ok
-}
-
-func (s *Service) remember(d catalog.Day, a aggregate) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.memo == nil || len(s.memo) >= memoLimit {
-		s.memo = map[memoKey]aggregate{} // simple and bounded; a miss only costs one S3 GET
-	}
-	s.memo[memoKey{d.Date, d.Slug, a.Gen}] = a
+	Store Store
 }
 
 // Query returns every known country for every day of [from, to] (dates
 // already validated).
 func (s *Service) Query(ctx context.Context, from, to time.Time) (Response, error) {
 	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
-	countries, err := s.Catalog.Countries(ctx)
-	if err != nil {
+	var (
+		names, days = []string(nil), []catalog.CountryDay(nil)
+		cerr, derr  error
+		wg          sync.WaitGroup
+	)
+	wg.Go(func() { names, cerr = s.Store.Countries(ctx) }) // in parallel: one round trip, not two
+	days, derr = s.Store.Days(ctx, f, t)
+	wg.Wait()
+	if err := errors.Join(cerr, derr); err != nil {
 		return Response{}, err
 	}
-	days, err := s.Catalog.Days(ctx, f, t)
-	if err != nil {
-		return Response{}, err
-	}
-	resp := Response{From: f, To: t, Countries: map[string]map[string]DayStats{}}
-	names := make([]string, 0, len(countries))
-	for name := range countries {
-		names = append(names, name)
-	}
+	ingested := map[string]bool{}
 	for _, d := range days {
-		if _, listed := countries[d.Country]; !listed && !slices.Contains(names[len(countries):], d.Country) {
+		ingested[d.Date] = true
+		if !slices.Contains(names, d.Country) {
 			names = append(names, d.Country) // a country may be in the data before its list entry
 		}
 	}
@@ -197,121 +132,27 @@ func (s *Service) Query(ctx context.Context, from, to time.Time) (Response, erro
 			f, t, span, len(names), MaxResponseBytes, maxDaysFor(names))
 		return Response{}, apigw.Validation(apigw.FieldError{Field: "from", Message: msg}, apigw.FieldError{Field: "to", Message: msg})
 	}
+	resp := Response{From: f, To: t, Countries: make(map[string]map[string]DayStats, len(names))}
 	for _, name := range names {
 		if resp.Countries[name] == nil {
 			resp.Countries[name] = map[string]DayStats{}
 			for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
-				resp.Countries[name][day.Format(time.DateOnly)] = DayStats{}
+				date := day.Format(time.DateOnly)
+				resp.Countries[name][date] = DayStats{Ingested: ingested[date]}
 			}
 		}
 	}
-
-	aggs := make([]aggregate, len(days))
-	errs := make([]error, len(days))
-	n := s.Concurrency
-	if n <= 0 {
-		n = 64
-	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for i, d := range days {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			aggs[i], errs[i] = s.countryDay(ctx, d)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return Response{}, err
-	}
-	for i, a := range aggs {
-		ds := DayStats{BusesStarted: a.Records, Passengers: a.Passengers, Accident: a.Accidents > 0}
-		if a.DelayCount > 0 {
+	for _, d := range days {
+		ds := DayStats{BusesStarted: d.Sums.Records, Passengers: d.Sums.Passengers, Accident: d.Sums.Accidents > 0,
+			Ingested: true, CitiesIngested: d.Cities}
+		if d.Sums.DelayCount > 0 {
 			// One correctly rounded division of the exact integer sums over every
 			// bus of the country that day (both operands are exact in a float64
 			// below 2^53 µs ≈ 285 years of delay), never an average of averages.
-			avg := float64(a.DelayMicros) / (float64(a.DelayCount) * 1e6)
+			avg := float64(d.Sums.DelayMicros) / (float64(d.Sums.DelayCount) * 1e6)
 			ds.AverageDelaySeconds = &avg
 		}
-		resp.Countries[days[i].Country][days[i].Date] = ds
+		resp.Countries[d.Country][d.Date] = ds
 	}
 	return resp, nil
-}
-
-// countryDay returns the aggregate of one country-day, from the cache when it
-// is current, else from the city files' metadata (and then caches it).
-func (s *Service) countryDay(ctx context.Context, d catalog.Day) (aggregate, error) {
-	if a, ok := s.remembered(d); ok {
-		return a, nil
-	}
-	a, err := s.load(ctx, d)
-	if err == nil && a.Gen == d.Gen {
-		s.remember(d, a)
-	}
-	return a, err
-}
-
-// load reads the cached aggregate of a country-day, or computes and caches it.
-func (s *Service) load(ctx context.Context, d catalog.Day) (aggregate, error) {
-	key := objects.AggKey(d.Slug, d.Date)
-	body, etag, found, err := s.Objects.Get(ctx, key)
-	if err != nil {
-		return aggregate{}, err
-	}
-	if found {
-		var a aggregate
-		if json.Unmarshal(body, &a) == nil && a.Version == aggVersion && a.Gen == d.Gen {
-			return a, nil
-		}
-	} else {
-		etag = ""
-	}
-	gen := d.Gen
-	var a aggregate
-	for range 3 {
-		if a, err = s.compute(ctx, d, gen); err != nil {
-			return aggregate{}, err
-		}
-		now, err := s.Catalog.Gen(ctx, d.Date, d.Slug)
-		if err != nil {
-			return aggregate{}, err
-		}
-		if now == gen {
-			b, err := json.Marshal(a)
-			if err != nil {
-				return aggregate{}, fmt.Errorf("encode aggregate: %w", err)
-			}
-			if err := s.Objects.Put(ctx, key, b, etag); err != nil && !errors.Is(err, ErrPrecondition) {
-				return aggregate{}, err
-			} // lost the race: another query cached a newer one; ours is still right for gen
-			return a, nil
-		}
-		gen = now // an ingest landed meanwhile: compute again rather than cache a mix
-	}
-	return a, nil // still moving: answer, but cache nothing
-}
-
-// compute sums the metadata of every city file of the country-day.
-func (s *Service) compute(ctx context.Context, d catalog.Day, gen int64) (aggregate, error) {
-	keys, err := s.Objects.List(ctx, objects.RawPrefix(d.Slug, d.Date))
-	if err != nil {
-		return aggregate{}, err
-	}
-	sort.Strings(keys)
-	var total records.Stats
-	for _, k := range keys {
-		meta, err := s.Objects.Head(ctx, k)
-		if err != nil {
-			return aggregate{}, err
-		}
-		f, err := objects.ParseMetadata(meta)
-		if err != nil {
-			return aggregate{}, fmt.Errorf("%s: %w", k, err)
-		}
-		total.Add(f.Stats)
-	}
-	return aggregate{Version: aggVersion, Gen: gen, Country: d.Country, Date: d.Date, Cities: len(keys),
-		Records: total.Records, Passengers: total.Passengers, DelayMicros: total.DelayMicros,
-		DelayCount: total.DelayCount, Accidents: total.Accidents}, nil
 }

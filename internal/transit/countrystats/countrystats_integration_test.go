@@ -13,50 +13,43 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/mosaic-platform/mosaic/infra/refserver"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
 	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
 	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
-	"github.com/mosaic-platform/mosaic/internal/transit/objects"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 	"github.com/mosaic-platform/mosaic/internal/transit/transittest"
 )
 
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
-// counted counts the S3 requests of a countrystats.Objects.
-type counted struct {
-	countrystats.Objects
-	list, head, get, put atomic.Int64
+// requests counts the calls a DynamoDB or S3 client sends, retries included.
+type requests struct{ n atomic.Int64 }
+
+func (r *requests) middleware(st *middleware.Stack) error {
+	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("countRequests",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			r.n.Add(1)
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
 }
 
-func (c *counted) List(ctx context.Context, p string) ([]string, error) {
-	c.list.Add(1)
-	return c.Objects.List(ctx, p)
+// countedDB returns a copy of db whose requests r counts.
+func countedDB(db *dynamodb.Client, r *requests) *dynamodb.Client {
+	return dynamodb.New(db.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, r.middleware) })
 }
-func (c *counted) Head(ctx context.Context, k string) (map[string]string, error) {
-	c.head.Add(1)
-	return c.Objects.Head(ctx, k)
-}
-func (c *counted) Get(ctx context.Context, k string) ([]byte, string, bool, error) {
-	c.get.Add(1)
-	return c.Objects.Get(ctx, k)
-}
-func (c *counted) Put(ctx context.Context, k string, b []byte, etag string) error {
-	c.put.Add(1)
-	return c.Objects.Put(ctx, k, b, etag)
-}
-func (c *counted) reset() { c.list.Store(0); c.head.Store(0); c.get.Store(0); c.put.Store(0) }
 
 type fixture struct {
 	transittest.Env
-	sim  *refserver.Server
-	url  string
-	in   *ingest.Ingester
-	objs *counted
-	svc  *countrystats.Service
-	cat  *catalog.Catalog
+	sim   *refserver.Server
+	url   string
+	in    *ingest.Ingester
+	reads *requests // the query's DynamoDB requests
+	svc   *countrystats.Service
 }
 
 func setup(t *testing.T, c refserver.Config) fixture {
@@ -65,17 +58,17 @@ func setup(t *testing.T, c refserver.Config) fixture {
 	sim, url := transittest.Simulator(t, c)
 	ref, _ := refclient.New(url, refclient.WithRetries(2, time.Millisecond))
 	cat := catalog.New(env.DB, env.Table)
-	objs := &counted{Objects: countrystats.NewS3Objects(env.S3, env.Bucket)}
-	names := map[string]string{}
+	var names []string
 	for _, c := range sim.Cities() {
-		names[c.Country] = objects.Slug(c.Country)
+		names = append(names, c.Country)
 	}
 	if err := cat.AddCountries(env.Ctx, names); err != nil {
 		t.Fatal(err)
 	}
-	return fixture{Env: env, sim: sim, url: url, cat: cat, objs: objs,
+	reads := &requests{}
+	return fixture{Env: env, sim: sim, url: url, reads: reads,
 		in:  &ingest.Ingester{Ref: ref, Objects: ingest.NewS3Objects(env.S3, env.Bucket), Days: cat, TempDir: t.TempDir()},
-		svc: &countrystats.Service{Catalog: cat, Objects: objs}}
+		svc: &countrystats.Service{Store: catalog.New(countedDB(env.DB, reads), env.Table)}}
 }
 
 func (f fixture) ingest(t *testing.T, date string, id int) {
@@ -157,41 +150,55 @@ func TestCountryStatsEqualRecomputation(t *testing.T) {
 	for _, c := range f.sim.Cities() {
 		byCountry[c.Country] = append(byCountry[c.Country], c.ID)
 	}
-	cold := f.query(t, "2024-04-30", "2024-05-03")
-	coldCounts := [4]int64{f.objs.get.Load(), f.objs.list.Load(), f.objs.head.Load(), f.objs.put.Load()}
-	f.objs.reset()
-	// Warm, in a new execution environment: the cached aggregates from S3.
-	f.svc = &countrystats.Service{Catalog: f.cat, Objects: f.objs}
-	warm := f.query(t, "2024-04-30", "2024-05-03")
-	warmGets := f.objs.get.Load()
-	// Warm, in the same environment: no S3 request at all.
-	f.objs.reset()
-	again := f.query(t, "2024-04-30", "2024-05-03")
-	if n := f.objs.get.Load() + f.objs.list.Load() + f.objs.head.Load() + f.objs.put.Load(); n != 0 {
-		t.Errorf("same environment, unchanged data: %d S3 requests, want 0", n)
+	f.reads.n.Store(0)
+	got := f.query(t, "2024-04-30", "2024-05-03")
+	// The country list, and one Query per month (April and May): nothing per city or per day.
+	if n := f.reads.n.Load(); n != 3 {
+		t.Errorf("%d DynamoDB requests, want 3", n)
 	}
-	if len(cold.Countries) != len(byCountry) {
-		t.Fatalf("%d countries, want %d", len(cold.Countries), len(byCountry))
+	if len(got.Countries) != len(byCountry) {
+		t.Fatalf("%d countries, want %d", len(got.Countries), len(byCountry))
 	}
 	for country, ids := range byCountry {
 		for _, d := range dates {
-			want := expected(t, f.url, d, ids)
-			check(t, cold.Countries[country][d], want, "cold "+country+" "+d)
-			check(t, warm.Countries[country][d], want, "warm "+country+" "+d)
-			check(t, again.Countries[country][d], want, "memoised "+country+" "+d)
+			check(t, got.Countries[country][d], expected(t, f.url, d, ids), country+" "+d)
+			if c := got.Countries[country][d].CitiesIngested; c != len(ids) {
+				t.Errorf("%s %s: %d cities ingested, want %d", country, d, c, len(ids))
+			}
 		}
-		for _, d := range []string{"2024-04-30", "2024-05-02"} { // no data: zeros and null
-			if z := cold.Countries[country][d]; z.BusesStarted != 0 || z.Accident || z.AverageDelaySeconds != nil {
+		for _, d := range []string{"2024-04-30", "2024-05-02"} { // never ingested: zeros, null, and said so
+			if z := got.Countries[country][d]; z.BusesStarted != 0 || z.Accident || z.AverageDelaySeconds != nil || z.Ingested {
 				t.Errorf("%s %s without data: %+v", country, d, z)
 			}
 		}
 	}
-	countryDays := int64(len(byCountry) * len(dates))
-	if coldCounts != [4]int64{countryDays, countryDays, int64(2 * len(f.sim.Cities())), countryDays} {
-		t.Errorf("cold S3 requests get/list/head/put = %v, want %d/%d/%d/%d", coldCounts, countryDays, countryDays, 2*len(f.sim.Cities()), countryDays)
+}
+
+// TestCountryStatsKeepsEveryNameApart: countries named in other scripts, or
+// differing only by case or accents, each get exactly their own cities' buses,
+// under their exact names.
+func TestCountryStatsKeepsEveryNameApart(t *testing.T) {
+	t.Parallel()
+	c := refserver.DefaultConfig()
+	c.Names, c.Cities, c.Countries = refserver.NamesAnyScript, 24, 12
+	c.MinRecords, c.MaxRecords = 50, 200
+	f := setup(t, c)
+	const date = "2024-05-01"
+	byCountry := map[string][]int{}
+	for _, city := range f.sim.Cities() {
+		f.ingest(t, date, city.ID)
+		byCountry[city.Country] = append(byCountry[city.Country], city.ID)
 	}
-	if warmGets != countryDays {
-		t.Errorf("warm query in a new environment: %d GETs, want one per country-day (%d)", warmGets, countryDays)
+	got := f.query(t, date, date)
+	if len(got.Countries) != 12 || len(byCountry) != 12 {
+		t.Fatalf("%d countries answered, %d listed: %v", len(got.Countries), len(byCountry), got.Countries)
+	}
+	for _, name := range []string{"日本", "Россия", "Norway", "norway", "Côte d'Ivoire", "Cote d'Ivoire"} {
+		ids := byCountry[name]
+		if len(ids) == 0 {
+			t.Fatalf("the simulator lists no city in %q", name)
+		}
+		check(t, got.Countries[name][date], expected(t, f.url, date, ids), name)
 	}
 }
 

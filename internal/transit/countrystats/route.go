@@ -21,12 +21,11 @@ import (
 // New builds GET /country-stats?from=&to= (reader).
 func New(_ context.Context, d function.Deps) (any, error) {
 	l := config.New(d.Env)
-	table, bucket := l.String("TRANSIT_TABLE"), l.String("TRANSIT_BUCKET")
+	table := l.String("TRANSIT_TABLE")
 	if err := l.Err(); err != nil {
 		return nil, err
 	}
-	s := &Service{Catalog: catalog.New(awsclients.DynamoDB(d.AWS), table),
-		Objects: NewS3Objects(awsclients.S3(d.AWS), bucket)}
+	s := &Service{Store: catalog.New(awsclients.DynamoDB(d.AWS), table)}
 	return apigw.Handle(s.Handle), nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,8 +15,6 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
-	"github.com/mosaic-platform/mosaic/internal/transit/objects"
-	"github.com/mosaic-platform/mosaic/internal/transit/records"
 )
 
 func TestParseRange(t *testing.T) {
@@ -86,10 +83,11 @@ func TestParseRangeRefusesRepeats(t *testing.T) {
 	}
 }
 
-type memCatalog struct{ days []catalog.Day }
+// memStore is a Store in memory, for the route's unit tests.
+type memStore struct{ days []catalog.CountryDay }
 
-func (m memCatalog) Days(_ context.Context, from, to string) ([]catalog.Day, error) {
-	var out []catalog.Day
+func (m memStore) Days(_ context.Context, from, to string) ([]catalog.CountryDay, error) {
+	var out []catalog.CountryDay
 	for _, d := range m.days {
 		if d.Date >= from && d.Date <= to {
 			out = append(out, d)
@@ -97,55 +95,14 @@ func (m memCatalog) Days(_ context.Context, from, to string) ([]catalog.Day, err
 	}
 	return out, nil
 }
-func (m memCatalog) Gen(_ context.Context, date, slug string) (int64, error) {
-	for _, d := range m.days {
-		if d.Date == date && d.Slug == slug {
-			return d.Gen, nil
-		}
-	}
-	return 0, nil
-}
-func (m memCatalog) Countries(context.Context) (map[string]string, error) {
-	return map[string]string{"Tuvalu": "tuvalu", "Côte d'Ivoire": "cote-d-ivoire"}, nil
-}
-
-type memObjects map[string][]byte
-
-func (m memObjects) List(_ context.Context, prefix string) ([]string, error) {
-	var keys []string
-	for k := range m {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	return keys, nil
-}
-func (m memObjects) Head(_ context.Context, key string) (map[string]string, error) {
-	var meta map[string]string
-	err := json.Unmarshal(m[key], &meta)
-	return meta, err
-}
-func (m memObjects) Get(_ context.Context, key string) ([]byte, string, bool, error) {
-	b, ok := m[key]
-	return b, fmt.Sprint(len(b)), ok, nil
-}
-func (m memObjects) Put(_ context.Context, key string, body []byte, _ string) error {
-	m[key] = body
-	return nil
+func (m memStore) Countries(context.Context) ([]string, error) {
+	return []string{"Tuvalu", "Côte d'Ivoire"}, nil
 }
 
 func TestHandle(t *testing.T) {
-	dep := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
-	objs := memObjects{}
-	for i, st := range []records.Stats{
-		{Records: 2, Passengers: 30, DelayMicros: 3e6, DelayCount: 2, MinDeparture: dep, MaxDeparture: dep},
-		{Records: 1, Passengers: 5, DelayMicros: 0, DelayCount: 1, Accidents: 1, MinDeparture: dep, MaxDeparture: dep},
-	} {
-		f := objects.CityFile{Country: "Tuvalu", City: "C", CityID: i, Date: "2024-05-01", SHA256: "x", Stats: st}
-		b, _ := json.Marshal(f.Metadata())
-		objs[objects.RawKey("Tuvalu", "2024-05-01", i, "C")] = b
-	}
-	s := &Service{Catalog: memCatalog{days: []catalog.Day{{Date: "2024-05-01", Country: "Tuvalu", Slug: "tuvalu", Gen: 2}}}, Objects: objs}
+	s := &Service{Store: memStore{days: []catalog.CountryDay{
+		{Date: "2024-05-01", Country: "Tuvalu", Cities: 2, Sums: catalog.Sums{Records: 3, Passengers: 35, DelayMicros: 3e6, DelayCount: 3, Accidents: 1}},
+	}}}
 	h := apigw.Handle(s.Handle)
 	call := func(role, query string) events.APIGatewayV2HTTPResponse {
 		req := events.APIGatewayV2HTTPRequest{RouteKey: "GET /country-stats", RawQueryString: query}
@@ -160,14 +117,19 @@ func TestHandle(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
 	}
 	day := got.Countries["Tuvalu"]["2024-05-01"]
-	if day.BusesStarted != 3 || day.Passengers != 35 || !day.Accident || day.AverageDelaySeconds == nil || *day.AverageDelaySeconds != 1 {
+	if day.BusesStarted != 3 || day.Passengers != 35 || !day.Accident || day.AverageDelaySeconds == nil || *day.AverageDelaySeconds != 1 ||
+		!day.Ingested || day.CitiesIngested != 2 {
 		t.Fatalf("Tuvalu 2024-05-01: %+v", day)
 	}
-	if z := got.Countries["Côte d'Ivoire"]["2024-05-02"]; z.BusesStarted != 0 || z.AverageDelaySeconds != nil || len(got.Countries["Tuvalu"]) != 2 {
-		t.Fatalf("zeros: %+v", got)
+	// Côte d'Ivoire had no city that day, but the day was ingested: zero buses.
+	if z := got.Countries["Côte d'Ivoire"]["2024-05-01"]; z.BusesStarted != 0 || z.AverageDelaySeconds != nil || !z.Ingested || z.CitiesIngested != 0 {
+		t.Fatalf("ingested day without buses: %+v", z)
 	}
-	if !strings.Contains(string(objs[objects.AggKey("tuvalu", "2024-05-01")]), `"gen":2`) {
-		t.Fatal("aggregate not cached")
+	// Nothing was ingested on the 2nd: no data, which the answer says.
+	for _, c := range []string{"Tuvalu", "Côte d'Ivoire"} {
+		if z := got.Countries[c]["2024-05-02"]; z.BusesStarted != 0 || z.AverageDelaySeconds != nil || z.Ingested || len(got.Countries[c]) != 2 {
+			t.Fatalf("day never ingested: %+v", got)
+		}
 	}
 	for query, status := range map[string]int{"from=2024-05-02&to=2024-05-01": 400, "from=x": 400,
 		"from=2024-05-01&to=2024-05-01&to=2024-05-02": 400, "from=2024-05-01&to2024-05-01&to=2024-05-03": 400} {

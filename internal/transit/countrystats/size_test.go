@@ -20,27 +20,23 @@ import (
 // manyCountries is a catalog of n countries and no data.
 type manyCountries int
 
-func (n manyCountries) Days(context.Context, string, string) ([]catalog.Day, error) { return nil, nil }
-func (n manyCountries) Gen(context.Context, string, string) (int64, error)          { return 0, nil }
-func (n manyCountries) Countries(context.Context) (map[string]string, error) {
-	m := map[string]string{}
+func (n manyCountries) Days(context.Context, string, string) ([]catalog.CountryDay, error) {
+	return nil, nil
+}
+func (n manyCountries) Countries(context.Context) ([]string, error) {
+	var names []string
 	for i := range int(n) {
-		name := fmt.Sprintf("République démocratique n°%03d", i)
-		m[name] = fmt.Sprintf("r-%03d", i)
+		names = append(names, fmt.Sprintf("République démocratique n°%03d", i))
 	}
-	return m, nil
+	return names, nil
 }
 
 // TestResponseBoundHolds: the bound is never below the real encoding, even
 // with every count at its largest, and a range past it is refused.
 func TestResponseBoundHolds(t *testing.T) {
-	names, _ := manyCountries(7).Countries(context.Background())
-	var list []string
-	for n := range names {
-		list = append(list, n)
-	}
+	list, _ := manyCountries(7).Countries(context.Background())
 	avg := 1.2345678901234567e-308
-	worst := DayStats{BusesStarted: math.MaxInt64, Passengers: math.MaxInt64, AverageDelaySeconds: &avg}
+	worst := DayStats{BusesStarted: math.MaxInt64, Passengers: math.MaxInt64, AverageDelaySeconds: &avg, CitiesIngested: math.MaxInt32}
 	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, days := range []int{1, 31, 366} {
 		r := Response{From: "2024-01-01", To: from.AddDate(0, 0, days-1).Format(time.DateOnly), Countries: map[string]map[string]DayStats{}}
@@ -60,7 +56,7 @@ func TestResponseBoundHolds(t *testing.T) {
 // TestCountryStatsRefusesAnAnswerTooLargeForLambda: 200 countries over a year
 // would exceed Lambda's 6 MB response; the route says how many days fit.
 func TestCountryStatsRefusesAnAnswerTooLargeForLambda(t *testing.T) {
-	s := &Service{Catalog: manyCountries(200), Objects: memObjects{}}
+	s := &Service{Store: manyCountries(200)}
 	h := apigw.Handle(s.Handle)
 	call := func(query string) events.APIGatewayV2HTTPResponse {
 		req := events.APIGatewayV2HTTPRequest{RouteKey: "GET /country-stats", RawQueryString: query}
@@ -69,14 +65,8 @@ func TestCountryStatsRefusesAnAnswerTooLargeForLambda(t *testing.T) {
 		openapitest.ValidateResponse(t, "GET", "/country-stats", resp)
 		return resp
 	}
-	most := maxDaysFor(func() []string {
-		m, _ := manyCountries(200).Countries(context.Background())
-		var l []string
-		for n := range m {
-			l = append(l, n)
-		}
-		return l
-	}())
+	names, _ := manyCountries(200).Countries(context.Background())
+	most := maxDaysFor(names)
 	if most < 100 || most > 200 {
 		t.Fatalf("at most %d days for 200 countries", most)
 	}

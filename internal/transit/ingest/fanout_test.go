@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +24,11 @@ func (b *batchRecorder) PublishBatch(_ context.Context, m []queue.Message) error
 	return nil
 }
 
-type countryRecorder map[string]string
+type countryRecorder map[string]bool
 
-func (c countryRecorder) AddCountries(_ context.Context, names map[string]string) error {
-	for k, v := range names {
-		c[k] = v
+func (c countryRecorder) AddCountries(_ context.Context, names []string) error {
+	for _, n := range names {
+		c[n] = true
 	}
 	return nil
 }
@@ -75,5 +76,68 @@ func TestFanOut(t *testing.T) {
 	}
 	if err := f.Handle(ctx, events.SQSMessage{Body: "{"}); !queue.IsPermanent(err) {
 		t.Fatalf("bad body: %v", err)
+	}
+}
+
+// TestFanOutRefusesBadCityLists: a city list that cannot be trusted fails the
+// task at once, with the reason, on the first delivery; an identical city
+// listed twice is kept once.
+func TestFanOutRefusesBadCityLists(t *testing.T) {
+	ctx := context.Background()
+	for fault, want := range map[string]string{
+		"empty":           "empty",
+		"null":            "null instead of an array",
+		"object":          "not a JSON array",
+		"duplicate-ids":   "id 0 is listed twice",
+		"bad-entry":       "no name",
+		"identical-twice": "",
+	} {
+		t.Run(fault, func(t *testing.T) {
+			cfg := refserver.DefaultConfig()
+			cfg.Cities, cfg.Faults.CityList = 4, fault
+			sim, url := transittest.Simulator(t, cfg)
+			ref, _ := refclient.New(url, refclient.WithRetries(3, time.Millisecond))
+			store := tasks.NewMemStore()
+			_ = store.Create(ctx, tasks.Task{ID: "T", Date: "2024-05-01"})
+			pub := &batchRecorder{}
+			f := &ingest.FanOut{Ref: ref, Tasks: store, Countries: countryRecorder{}, Cities: pub, MaxReceive: 3}
+			body, _ := json.Marshal(tasks.FanOutMessage{TaskID: "T", Date: "2024-05-01"})
+			err := f.Handle(ctx, events.SQSMessage{Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": "1"}})
+			task, cities, _ := store.Get(ctx, "T")
+			r := tasks.NewReport(task, cities)
+			if want == "" {
+				if err != nil || task.CitiesTotal != 4 || len(pub.msgs) != 4 {
+					t.Fatalf("identical duplicate: err %v, total %d, %d messages", err, task.CitiesTotal, len(pub.msgs))
+				}
+				return
+			}
+			if !queue.IsPermanent(err) || r.Status != tasks.StatusFailed || !strings.Contains(r.Error, want) || len(pub.msgs) != 0 {
+				t.Fatalf("err %v; report %+v; %d messages; want failed with %q", err, r, len(pub.msgs), want)
+			}
+			if n := sim.Requests(); n != 1 {
+				t.Errorf("%d requests: an invalid list is not asked for again", n)
+			}
+		})
+	}
+}
+
+// TestFanOutOfAFailedTaskDoesNothing: a redelivered fan-out of a task whose
+// city list was refused lists nothing and queues nothing.
+func TestFanOutOfAFailedTaskDoesNothing(t *testing.T) {
+	ctx := context.Background()
+	sim, url := transittest.Simulator(t, refserver.DefaultConfig())
+	ref, _ := refclient.New(url, refclient.WithRetries(1, time.Millisecond))
+	store := tasks.NewMemStore()
+	_ = store.Create(ctx, tasks.Task{ID: "T", Date: "2024-05-01"})
+	_ = store.FailFanOut(ctx, "T", "list cities: the reference server's city list is invalid: empty")
+	pub := &batchRecorder{}
+	f := &ingest.FanOut{Ref: ref, Tasks: store, Countries: countryRecorder{}, Cities: pub, MaxReceive: 3}
+	body, _ := json.Marshal(tasks.FanOutMessage{TaskID: "T", Date: "2024-05-01"})
+	if err := f.Handle(ctx, events.SQSMessage{Body: string(body)}); err != nil || len(pub.msgs) != 0 || sim.Requests() != 0 {
+		t.Fatalf("err %v, %d messages, %d requests", err, len(pub.msgs), sim.Requests())
+	}
+	body, _ = json.Marshal(tasks.FanOutMessage{TaskID: "nope", Date: "2024-05-01"})
+	if err := f.Handle(ctx, events.SQSMessage{Body: string(body)}); !queue.IsPermanent(err) {
+		t.Fatalf("unknown task: %v", err)
 	}
 }

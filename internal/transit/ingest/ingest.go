@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
 	"github.com/mosaic-platform/mosaic/internal/transit/objects"
 	"github.com/mosaic-platform/mosaic/internal/transit/records"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
@@ -26,9 +27,10 @@ type Objects interface {
 	Upload(ctx context.Context, key string, body io.Reader, meta map[string]string) error
 }
 
-// Days records that a country-day changed, invalidating its cached aggregate.
+// Days records the statistics of an ingested city-day where country-stats
+// reads them (*catalog.Catalog); recording the same file twice changes nothing.
 type Days interface {
-	Bump(ctx context.Context, date, country, slug string) (int64, error)
+	Record(ctx context.Context, d catalog.CityDay) (bool, error)
 }
 
 // Ingester stores city-day files.
@@ -96,9 +98,12 @@ func (in *Ingester) City(ctx context.Context, date string, city refclient.City) 
 			return Result{}, fmt.Errorf("upload %s: %w", res.Key, err)
 		}
 	}
-	// Bumped even when unchanged: an earlier attempt may have uploaded and
-	// then died before bumping, and a cached aggregate must never outlive it.
-	if _, err := in.Days.Bump(ctx, date, city.Country, objects.Slug(city.Country)); err != nil {
+	// Recorded even when unchanged: an earlier attempt may have uploaded and
+	// then died before recording (Record is idempotent).
+	st := f.Stats
+	if _, err := in.Days.Record(ctx, catalog.CityDay{Date: date, Country: city.Country, City: city.Name, CityID: city.ID,
+		SHA256: f.SHA256, Sums: catalog.Sums{Records: st.Records, Passengers: st.Passengers, DelayMicros: st.DelayMicros,
+			DelayCount: st.DelayCount, Accidents: st.Accidents}}); err != nil {
 		return Result{}, err
 	}
 	return res, nil

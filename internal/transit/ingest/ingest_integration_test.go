@@ -213,8 +213,12 @@ func TestIngestTwiceUploadsOnce(t *testing.T) {
 		t.Fatalf("%d uploads, want 4 (the second ingest uploads nothing)", n)
 	}
 	got, err := days.Days(f.Ctx, "2024-05-01", "2024-05-01")
-	if err != nil || len(got) == 0 {
-		t.Fatalf("catalog: %v %v", got, err)
+	var cities int
+	for _, d := range got {
+		cities += d.Cities
+	}
+	if err != nil || cities != 4 {
+		t.Fatalf("catalog: %d cities recorded (%+v), want 4: %v", cities, got, err)
 	}
 }
 
@@ -389,5 +393,70 @@ func TestCityWorkerLastDeliveryReportsTransientFaults(t *testing.T) {
 				t.Fatalf("objects left: %v", keys)
 			}
 		})
+	}
+}
+
+// TestCityWorkerFailsAPermanent404AtOnce: a city the reference server answers
+// 404 for fails on the first answer, named with the status in the task.
+func TestCityWorkerFailsAPermanent404AtOnce(t *testing.T) {
+	t.Parallel()
+	c := refserver.DefaultConfig()
+	c.Faults.MissingCities = []int{2}
+	f := setup(t, c)
+	store := tasks.NewMemStore()
+	_ = store.Create(f.Ctx, tasks.Task{ID: "t", Date: "2024-05-01"})
+	_ = store.SetCitiesTotal(f.Ctx, "t", 1)
+	w := &ingest.CityWorker{Ingester: f.in, Tasks: store, MaxReceive: 3, Budget: time.Hour}
+	body, _ := json.Marshal(ingest.CityMessage{TaskID: "t", Date: "2024-05-01", City: f.city(t, 2)})
+	before := f.sim.Requests()
+	err := w.Handle(f.Ctx, events.SQSMessage{Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": "1"}})
+	if !queue.IsPermanent(err) {
+		t.Fatalf("404: %v, want a permanent error", err)
+	}
+	if n := f.sim.Requests() - before; n != 1 {
+		t.Errorf("%d requests for a 404, want 1", n)
+	}
+	task, cities, _ := store.Get(f.Ctx, "t")
+	r := tasks.NewReport(task, cities)
+	if r.Status != tasks.StatusFailed || len(r.CitiesFailed) != 1 || !strings.Contains(r.CitiesFailed[0].Error, "404 Not Found") {
+		t.Fatalf("report %+v", r)
+	}
+}
+
+// TestCityWorkerTimeBudget: a city that keeps answering 5xx is retried within
+// its delivery until its time budget is spent, then fails for good; a
+// delivery that arrives after the budget fails at once, asking nothing.
+func TestCityWorkerTimeBudget(t *testing.T) {
+	t.Parallel()
+	c := refserver.DefaultConfig()
+	c.Faults.ErrorRate = 1
+	f := setup(t, c)
+	f.in.Ref, _ = refclient.New(f.url, refclient.WithRetries(1_000_000, time.Millisecond))
+	store := tasks.NewMemStore()
+	_ = store.Create(f.Ctx, tasks.Task{ID: "t", Date: "2024-05-01"})
+	_ = store.SetCitiesTotal(f.Ctx, "t", 2)
+	const budget = 300 * time.Millisecond
+	w := &ingest.CityWorker{Ingester: f.in, Tasks: store, MaxReceive: 3, Budget: budget}
+	msg := func(id int, first time.Time) events.SQSMessage {
+		body, _ := json.Marshal(ingest.CityMessage{TaskID: "t", Date: "2024-05-01", City: f.city(t, id)})
+		return events.SQSMessage{Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": "1",
+			"ApproximateFirstReceiveTimestamp": strconv.FormatInt(first.UnixMilli(), 10)}}
+	}
+	before := f.sim.Requests()
+	err := w.Handle(f.Ctx, msg(0, time.Now()))
+	if !queue.IsPermanent(err) || !strings.Contains(err.Error(), "time budget") {
+		t.Fatalf("5xx for the whole budget: %v, want a permanent budget error", err)
+	}
+	if n := f.sim.Requests() - before; n < 3 {
+		t.Errorf("%d requests within the budget: transient failures should be retried", n)
+	}
+	before = f.sim.Requests()
+	err = w.Handle(f.Ctx, msg(1, time.Now().Add(-time.Hour)))
+	if !queue.IsPermanent(err) || f.sim.Requests() != before {
+		t.Fatalf("late delivery: %v after %d requests, want a permanent error and none", err, f.sim.Requests()-before)
+	}
+	task, cities, _ := store.Get(f.Ctx, "t")
+	if r := tasks.NewReport(task, cities); r.Status != tasks.StatusFailed || len(r.CitiesFailed) != 2 {
+		t.Fatalf("report %+v", r)
 	}
 }

@@ -3,11 +3,17 @@
 //
 // Layout (Hive-style, so Athena or Glue can query it later):
 //
-//	raw/country=<slug>/date=<YYYY-MM-DD>/city=<id>-<slug>.json   the file as received
-//	agg/country=<slug>/date=<YYYY-MM-DD>.json                    cached country-day aggregate
+//	raw/country=<country key>/date=<YYYY-MM-DD>/city=<id>-<city key>.json   the file as received
+//
+// where a key is NameKey of the exact name: a readable slug and a hash of the
+// name ("cote-d-ivoire-3c1f0d5e8a9b7c2d"), so that names differing only by
+// script, case or accents never share a key. The exact names are in the
+// object's metadata.
 package objects
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -20,18 +26,20 @@ import (
 
 // RawKey is the key of one city-day file.
 func RawKey(country, date string, cityID int, city string) string {
-	return fmt.Sprintf("raw/country=%s/date=%s/city=%d-%s.json", Slug(country), date, cityID, Slug(city))
+	return fmt.Sprintf("raw/country=%s/date=%s/city=%d-%s.json", NameKey(country), date, cityID, NameKey(city))
 }
 
-// RawPrefix is the prefix of every city file of one country-day.
-func RawPrefix(countrySlug, date string) string {
-	return "raw/country=" + countrySlug + "/date=" + date + "/"
+// NameKey is how a name appears in storage keys: its Slug (at most
+// maxSlugBytes) and the first 64 bits of the SHA-256 of the exact name, in
+// hex. Two distinct names share a key only if their hashes collide: for a
+// million distinct names, a chance below 3 in 10^8.
+func NameKey(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return Slug(name) + "-" + hex.EncodeToString(sum[:8])
 }
 
-// AggKey is the key of a country-day's cached aggregate.
-func AggKey(countrySlug, date string) string {
-	return "agg/country=" + countrySlug + "/date=" + date + ".json"
-}
+// maxSlugBytes keeps keys short whatever the name's length.
+const maxSlugBytes = 40
 
 // folds turns the accented Latin letters of country and city names into ASCII.
 var folds = map[rune]string{
@@ -61,7 +69,11 @@ func Slug(name string) string {
 			}
 		}
 	}
-	s := strings.TrimSuffix(b.String(), "-")
+	s := b.String()
+	if len(s) > maxSlugBytes {
+		s = s[:maxSlugBytes]
+	}
+	s = strings.TrimSuffix(s, "-")
 	if s == "" {
 		return "x"
 	}

@@ -3,6 +3,7 @@ package records
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -143,5 +144,59 @@ func TestParseDepartureAgreesWithTimeParse(t *testing.T) {
 		if ok != (werr == nil) || !got.Equal(want) {
 			t.Errorf("%s: got %v %v, time.Parse %v %v", s, got, ok, want, werr)
 		}
+	}
+}
+
+// canonical is a record as the reference server writes it.
+const canonical = `{"departure-time":"2024-05-01T11:59:00","bus-type":"BUS-113","passengers":100,"delay":"PT5340S","accident":false}`
+
+// FuzzFastPathMatchesGeneral: whatever the input, Parse (which reads the
+// reference server's own layout on a fast path) and the general parser alone
+// agree exactly: the same statistics, or the same error.
+func FuzzFastPathMatchesGeneral(f *testing.F) {
+	for _, s := range []string{
+		"[" + canonical + "," + canonical + "]",
+		"[" + canonical + "]",
+		`[{"departure-time":"2024-02-30T11:59:00","bus-type":"BUS-113","passengers":100,"delay":"PT5340S","accident":false}]`,
+		`[{"departure-time":"2024-05-01T24:00:00","bus-type":"BUS-113","passengers":100,"delay":"PT5340S","accident":true}]`,
+		`[{"departure-time":"2024-05-01T11:59:00","bus-type":"B}US","passengers":01,"delay":"P0D","accident":false}]`,
+		`[{"departure-time":"2024-05-01T11:59:00","bus-type":"BUS\u0001","passengers":9223372036854775807,"delay":"PT1.5S","accident":false}]`,
+		`[{"departure-time":"2024-05-01T11:59:00","bus-type":"BUS-113","passengers":100,"delay":"PT99999999999S","accident":false}, {"departure-time":"2023-05-01T11:59:00","bus-type":"","passengers":0,"delay":"P1D","accident":true}]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := Parse(strings.NewReader(in))
+		want, werr := parseGeneral(strings.NewReader(in))
+		if got != want || fmt.Sprint(err) != fmt.Sprint(werr) {
+			t.Fatalf("%q:\nParse   %+v, %v\ngeneral %+v, %v", in, got, err, want, werr)
+		}
+		// Read boundaries change nothing either.
+		got, err = Parse(iotest.HalfReader(strings.NewReader(in)))
+		if got != want || fmt.Sprint(err) != fmt.Sprint(werr) {
+			t.Fatalf("%q in halves: %+v, %v; want %+v, %v", in, got, err, want, werr)
+		}
+	})
+}
+
+// TestFastPathMatchesGeneralOnTheWire: the simulator's output over many days
+// and cities, through both.
+func TestFastPathMatchesGeneralOnTheWire(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 3000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%400)
+		fmt.Fprintf(&b, `{"departure-time":"%s","bus-type":"BUS-%d","passengers":%d,"delay":"%s","accident":%v}`,
+			day.Add(time.Duration(i*37%86400)*time.Second).Format(DepartureLayout), i%900, i%121,
+			[]string{"P0D", fmt.Sprintf("PT%dS", i), "PT1H2M", "P1DT0.5S"}[i%4], i%997 == 0)
+	}
+	b.WriteString("]")
+	got, err := Parse(strings.NewReader(b.String()))
+	want, werr := parseGeneral(strings.NewReader(b.String()))
+	if err != nil || werr != nil || got != want || got.Records != 3000 {
+		t.Fatalf("Parse %+v %v, general %+v %v", got, err, want, werr)
 	}
 }

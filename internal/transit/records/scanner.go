@@ -32,6 +32,29 @@ func (s *scanner) fill() bool {
 	return true
 }
 
+// more moves the unread bytes to the front of buf and reads more after them;
+// false when no more came (end of input, an error, or buf full).
+func (s *scanner) more() bool {
+	if s.err != nil {
+		return false
+	}
+	n := copy(s.buf, s.buf[s.pos:s.end])
+	s.consumed += int64(s.pos)
+	s.pos, s.end = 0, n
+	for s.end < len(s.buf) {
+		m, err := s.r.Read(s.buf[s.end:])
+		s.end += m
+		if err != nil {
+			s.err = err
+			return m > 0
+		}
+		if m > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *scanner) offset() int64 { return s.consumed + int64(s.pos) }
 
 func (s *scanner) peek() (byte, bool) {

@@ -5,7 +5,6 @@ package refclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,18 +82,45 @@ func IsTransient(err error) bool {
 	return errors.As(err, &t)
 }
 
-// Cities lists the cities.
+// StatusError is an answer other than 200 OK.
+type StatusError struct {
+	Path   string
+	Code   int
+	Status string // "404 Not Found"
+	Body   string // the start of the body
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("GET %s: reference server answered %s: %s", e.Path, e.Status, e.Body)
+}
+
+// IsPermanent reports an answer that asking again would not change: a 4xx
+// other than 408 (timeout) and 429 (throttled).
+func IsPermanent(err error) bool {
+	var s *StatusError
+	return errors.As(err, &s) && !IsTransient(err) && s.Code >= 400 && s.Code < 500
+}
+
+// maxCityList bounds the body of GET /cities (a million cities take ~60 MB).
+const maxCityList = 128 << 20
+
+// Cities lists the cities, validated (see ParseCities): an invalid list is a
+// *ListError, which asking again would not change.
 func (c *Client) Cities(ctx context.Context) ([]City, error) {
 	var cities []City
 	err := c.Do(ctx, "/cities", func(body io.Reader) error {
-		cities = nil
-		if err := json.NewDecoder(body).Decode(&cities); err != nil {
+		b, err := io.ReadAll(io.LimitReader(body, maxCityList+1))
+		if err != nil {
 			if isCut(err) {
 				return &TransientError{Err: fmt.Errorf("read cities: %w", err)}
 			}
-			return fmt.Errorf("decode cities: %w", err)
+			return fmt.Errorf("read cities: %w", err)
 		}
-		return nil
+		if len(b) > maxCityList {
+			return &ListError{Problems: []string{fmt.Sprintf("longer than %d bytes", maxCityList)}}
+		}
+		cities, err = ParseCities(b)
+		return err
 	})
 	return cities, err
 }
@@ -122,21 +148,33 @@ func isCut(err error) bool {
 	return (errors.As(err, &ne) && ne.Timeout()) || strings.Contains(err.Error(), "connection reset")
 }
 
+// ErrBudgetSpent marks a call whose context's deadline left no time for
+// another attempt: its transient failures were retried for as long as allowed.
+var ErrBudgetSpent = errors.New("time budget spent")
+
 // Do GETs path and hands a 200 body to read, retrying transient failures with
-// exponential backoff and full jitter.
+// exponential backoff and full jitter, at most the configured number of
+// attempts and never past ctx's deadline: when the next attempt could not
+// start before it, Do gives up with an error matching ErrBudgetSpent.
 func (c *Client) Do(ctx context.Context, path string, read func(io.Reader) error) error {
 	var err error
 	for attempt := range c.attempts {
 		if attempt > 0 {
-			wait := min(c.backoff<<(attempt-1), c.maxWait)
+			wait := rand.N(min(c.backoff<<min(attempt-1, 30), c.maxWait)) + 1
+			if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+				return fmt.Errorf("%w after %d attempts: %w", ErrBudgetSpent, attempt, err)
+			}
 			select {
-			case <-time.After(rand.N(wait) + 1):
+			case <-time.After(wait):
 			case <-ctx.Done():
-				return fmt.Errorf("%w (after: %w)", ctx.Err(), err)
+				return fmt.Errorf("%w after %d attempts: %w (last: %w)", ErrBudgetSpent, attempt, ctx.Err(), err)
 			}
 		}
-		if err = c.once(ctx, path, read); err == nil || !IsTransient(err) || ctx.Err() != nil {
+		if err = c.once(ctx, path, read); err == nil || !IsTransient(err) {
 			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w after %d attempts: %w", ErrBudgetSpent, attempt+1, err)
 		}
 	}
 	return fmt.Errorf("after %d attempts: %w", c.attempts, err)
@@ -160,8 +198,9 @@ func (c *Client) once(ctx context.Context, path string, read func(io.Reader) err
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		err := fmt.Errorf("GET %s: %s: %s", path, resp.Status, strings.TrimSpace(string(snippet)))
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		err := &StatusError{Path: path, Code: resp.StatusCode, Status: resp.Status,
+			Body: strings.ToValidUTF8(strings.TrimSpace(string(snippet)), "?")}
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
 			return &TransientError{Err: err}
 		}
 		return err

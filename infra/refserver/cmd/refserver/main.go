@@ -26,7 +26,15 @@ func main() {
 	flag.DurationVar(&c.Faults.Latency, "latency", 0, "delay before every answer")
 	flag.Int64Var(&c.Faults.CutAfter, "cut-after", 0, "cut stats connections after N body bytes")
 	flag.Int64Var(&c.Faults.MalformedEvery, "malformed-every", 0, "make every Nth record invalid JSON")
+	flag.StringVar(&c.Names, "names", refserver.NamesPlain, "name set: plain, or any-script (several scripts, names differing only by case or accents)")
+	flag.StringVar(&c.Faults.CityList, "city-list", "", "answer GET /cities wrongly: empty, null, object, duplicate-ids, identical-twice or bad-entry")
+	missing := flag.String("missing-cities", "", "comma-separated city ids whose stats answer 404 for good")
 	flag.Parse()
+	var err error
+	if c.Faults.MissingCities, err = refserver.ParseIDs(*missing); err != nil {
+		fmt.Fprintln(os.Stderr, "-missing-cities:", err)
+		os.Exit(2)
+	}
 	s, err := refserver.New(c)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
