@@ -150,7 +150,7 @@ func isCut(err error) bool {
 
 // ErrBudgetSpent marks a call whose context's deadline left no time for
 // another attempt: its transient failures were retried for as long as allowed.
-var ErrBudgetSpent = errors.New("time budget spent")
+var ErrBudgetSpent = errors.New("no time left to try again")
 
 // Do GETs path and hands a 200 body to read, retrying transient failures with
 // exponential backoff and full jitter, at most the configured number of
