@@ -115,8 +115,18 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Functions, err = buildFunctions(ctx, t, o, resolver(t, params, res)); err != nil {
+	var shutdowns []*function.Shutdown
+	if s.Functions, shutdowns, err = buildFunctions(ctx, t, o, resolver(t, params, res)); err != nil {
 		return nil, err
+	}
+	for _, sd := range shutdowns {
+		// Stops run last-added first, so these run before the emulators close:
+		// counters a function aggregates in memory are flushed on Ctrl-C.
+		s.stops = append(s.stops, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			sd.Run(ctx)
+		})
 	}
 	if !withTTL {
 		s.stops = append(s.stops, startTTLSweeper(awsCfg, t, res, o.Logger))
@@ -256,8 +266,9 @@ func resolver(t *samtemplate.Template, params map[string]string, res *resources)
 // buildFunctions runs every function's constructor with its template environment.
 // A process variable overrides a template variable of the same name, so
 // `MOSAIC_CLASSIFIER=huggingface make run` works as it reads.
-func buildFunctions(ctx context.Context, t *samtemplate.Template, o Options, r samtemplate.Resolver) (map[string]*invoke.Function, error) {
+func buildFunctions(ctx context.Context, t *samtemplate.Template, o Options, r samtemplate.Resolver) (map[string]*invoke.Function, []*function.Shutdown, error) {
 	fns := map[string]*invoke.Function{}
+	var shutdowns []*function.Shutdown
 	var missing []string
 	for _, f := range t.Functions {
 		build, ok := o.Functions[f.Dir]
@@ -267,7 +278,7 @@ func buildFunctions(ctx context.Context, t *samtemplate.Template, o Options, r s
 		}
 		env, err := r.Environment(f)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k := range env {
 			if v, ok := o.Env(k); ok {
@@ -278,20 +289,21 @@ func buildFunctions(ctx context.Context, t *samtemplate.Template, o Options, r s
 		env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = fmt.Sprint(f.MemoryMB)
 		d, err := function.NewDeps(ctx, f.LogicalID, config.Map(env))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		newEnv, err := function.Build(ctx, d, build)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		shutdowns = append(shutdowns, d.Shutdown)
 		arn := "arn:aws:lambda:us-east-1:000000000000:function:" + f.LogicalID
 		fns[f.LogicalID] = invoke.New(f.LogicalID, arn, f.Timeout, f.ReservedConcurrency, newEnv)
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, fmt.Errorf("no constructor registered for %s", strings.Join(missing, ", "))
+		return nil, nil, fmt.Errorf("no constructor registered for %s", strings.Join(missing, ", "))
 	}
-	return fns, nil
+	return fns, shutdowns, nil
 }
 
 // Invoke runs one function's handler on a raw event, like `sam local invoke`.

@@ -23,6 +23,9 @@ type Deps struct {
 	Env    config.Env   // the function's environment variables
 	AWS    aws.Config   // AWS SDK configuration, traced when X-Ray is on
 	Logger *slog.Logger // JSON logger carrying the function name
+	// Shutdown takes what must run before the execution environment ends
+	// (never nil from NewDeps).
+	Shutdown *Shutdown
 }
 
 // Constructor builds a handler: any function signature lambda.NewHandler accepts,
@@ -40,7 +43,7 @@ func NewDeps(ctx context.Context, name string, env config.Env) (Deps, error) {
 	if err != nil {
 		return Deps{}, fmt.Errorf("function %s: %w", name, err)
 	}
-	return Deps{Name: name, Env: env, AWS: cfg, Logger: logger}, nil
+	return Deps{Name: name, Env: env, AWS: cfg, Logger: logger, Shutdown: &Shutdown{}}, nil
 }
 
 // Environment is one execution environment of a function: its handler,
@@ -69,7 +72,15 @@ func Start(build Constructor) {
 	if err == nil {
 		var env Environment
 		if env, err = Build(ctx, d, build); err == nil {
-			lambda.Start(env())
+			var opts []lambda.Option
+			if d.Shutdown.has() { // costs an extension registration: only when needed
+				opts = append(opts, lambda.WithEnableSIGTERM(func() {
+					ctx, cancel := context.WithTimeout(context.Background(), ShutdownBudget)
+					defer cancel()
+					d.Shutdown.Run(ctx)
+				}))
+			}
+			lambda.StartWithOptions(env(), opts...)
 			return
 		}
 	}

@@ -36,14 +36,18 @@ type FeedbackRequest struct {
 // FeedbackEntry is what one client says about the results of one query.
 type FeedbackEntry struct {
 	Query    string   `json:"query"`
+	Lang     string   `json:"lang,omitempty"` // the language searched in; default en
 	Positive []string `json:"positive"`
 	Negative []string `json:"negative"`
 }
 
-// FeedbackResponse counts the known sticker ids accepted and lists the unknown ones.
+// FeedbackResponse counts the known sticker ids accepted and lists the
+// unknown ones, and the queries nobody has searched (their votes count all the
+// same; see Feedback).
 type FeedbackResponse struct {
-	Accepted int      `json:"accepted"`
-	Failed   []string `json:"failed"`
+	Accepted   int      `json:"accepted"`
+	Failed     []string `json:"failed"`
+	Unsearched []string `json:"unsearched,omitempty"`
 }
 
 // NewFeedback builds POST /api/feedback/ (public). Its cold start reads
@@ -108,7 +112,11 @@ func (s *Service) validate(body FeedbackRequest, known func(string) bool) ([]vot
 		case utf8.RuneCountInString(q) > MaxQueryLength:
 			v.Add(field+".query", "is longer than 255 characters")
 		}
-		key := QueryKey(q)
+		lang, err := checkLang(field+".lang", e.Lang)
+		if err != nil {
+			v.Add(field+".lang", err.(*apigw.Problem).Errors[0].Message)
+		}
+		key := QueryKeyIn(lang, q)
 		polarity := map[string]bool{}
 		for _, list := range []struct {
 			name     string
@@ -151,6 +159,14 @@ func (s *Service) validate(body FeedbackRequest, known func(string) bool) ([]vot
 // accepted but does not count again, a reversal moves the client's count to
 // the other side; unknown ids are listed in failed. Accepted counts the known
 // ids, whether their vote was counted, moved or confirmed.
+//
+// A vote on a query nobody searched is recorded too, and the query listed in
+// unsearched (the original service answered "Query not found" and stored
+// nothing). Refusing it would protect nothing, since search is public and an
+// abuser searches first: what bounds abuse is one count per client and pair
+// and the rate limits. And searches are counted in batches, so a query
+// searched a moment ago may not be counted yet: refusing would turn away
+// honest clients for a race.
 func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	client, err := ClientKey(req)
 	if err != nil {
@@ -180,13 +196,44 @@ func (s *Service) Feedback(ctx context.Context, req events.APIGatewayV2HTTPReque
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 	}
-	if err := s.record(ctx, client, votes, now); err != nil {
+	var (
+		wg         sync.WaitGroup
+		unsearched []string
+	)
+	wg.Go(func() { unsearched = s.unsearched(ctx, body) })
+	err = s.record(ctx, client, votes, now)
+	wg.Wait()
+	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if failed == nil {
 		failed = []string{}
 	}
-	return apigw.JSON(200, FeedbackResponse{Accepted: len(votes), Failed: failed})
+	return apigw.JSON(200, FeedbackResponse{Accepted: len(votes), Failed: failed, Unsearched: unsearched})
+}
+
+// unsearched returns the queries of body (as sent) with no usage counted yet.
+// A failure to read usage is logged and lists nothing: it is information only.
+func (s *Service) unsearched(ctx context.Context, body FeedbackRequest) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range body.Feedback {
+		lang, _ := checkLang("lang", e.Lang) // validated already
+		key := QueryKeyIn(lang, strings.TrimSpace(e.Query))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		_, ok, err := s.feedback.Usage(ctx, key)
+		if err != nil {
+			s.log.WarnContext(ctx, "usage not read; unsearched queries not reported", "error", err)
+			return nil
+		}
+		if !ok {
+			out = append(out, strings.TrimSpace(e.Query))
+		}
+	}
+	return out
 }
 
 // allow applies the rate limits: per client and, when the client names itself

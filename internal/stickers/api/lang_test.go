@@ -82,3 +82,42 @@ func TestSearchDegradesWithoutTheAddedStickers(t *testing.T) {
 		t.Fatalf("feedback on an id it cannot check: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
 }
+
+// TestFeedbackOnAQueryNobodySearched: the votes count, and the answer says
+// that nobody searched the query (yet).
+func TestFeedbackOnAQueryNobodySearched(t *testing.T) {
+	f := newFixture(t)
+	searchIDs(t, f, "cat")
+	resp := postFeedback(t, f, "c", `{"feedback":[{"query":"cat","positive":["1F408"]},{"query":"Never Searched","positive":["1F408"]}]}`)
+	var r FeedbackResponse
+	if err := json.Unmarshal([]byte(resp.Body), &r); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	if r.Accepted != 2 || len(r.Unsearched) != 1 || r.Unsearched[0] != "Never Searched" {
+		t.Fatalf("answer %+v", r)
+	}
+	if cs, _ := f.fb.Feedback(context.Background(), QueryKey("never searched")); len(cs) != 1 || cs[0].Positives != 1 {
+		t.Fatalf("the vote on the unsearched query was not recorded: %v", cs)
+	}
+	if strings.Contains(postFeedback(t, f, "c", `{"feedback":[{"query":"cat","positive":["1F408"]}]}`).Body, "unsearched") {
+		t.Fatal("unsearched listed for a searched query")
+	}
+}
+
+func TestFeedbackPerLanguage(t *testing.T) {
+	f := newFixture(t)
+	resp := postFeedback(t, f, "c", `{"feedback":[{"query":"chat","lang":"fr","positive":["1F408"]}]}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	if cs, _ := f.fb.Feedback(context.Background(), "fr:chat"); len(cs) != 1 {
+		t.Fatalf("French vote not kept under fr:chat: %v", cs)
+	}
+	if cs, _ := f.fb.Feedback(context.Background(), "chat"); len(cs) != 0 {
+		t.Fatalf("French vote counted for English chat: %v", cs)
+	}
+	resp = postFeedback(t, f, "c", `{"feedback":[{"query":"chat","lang":"xx","positive":["1F408"]}]}`)
+	if resp.StatusCode != 400 || !strings.Contains(resp.Body, "supported: en, de") {
+		t.Fatalf("lang xx: %d %s", resp.StatusCode, resp.Body)
+	}
+}

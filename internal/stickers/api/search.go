@@ -18,6 +18,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
 	"github.com/mosaic-platform/mosaic/internal/stickers/rank"
 	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
+	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
 
 // MaxQueryLength is the longest query accepted, in characters.
@@ -45,11 +46,17 @@ type SearchResult struct {
 }
 
 // NewSearch builds GET /api/search/ (public). Its cold start reads nothing:
-// the catalog is indexed on first use.
+// the catalog is indexed on first use. Usage is counted in memory and
+// flushed in the background (see usage.Batcher), and on shutdown.
 func NewSearch(_ context.Context, d function.Deps) (any, error) {
 	s, err := fromDeps(d, false)
 	if err != nil {
 		return nil, err
+	}
+	b := usage.New(s.feedback, usage.Options{Interval: s.cfg.UsageFlush, Log: s.log})
+	s.usage = b
+	if d.Shutdown != nil {
+		d.Shutdown.OnShutdown(func(ctx context.Context) { _ = b.Close(ctx) })
 	}
 	return apigw.Handle(s.Search), nil
 }

@@ -29,6 +29,7 @@ type Config struct {
 	FeedbackPerIP   int           // FEEDBACK_IP_RATE_LIMIT: votes per minute from one source IP, whatever X-Client-Id it sends (default 1200)
 	FeedbackMaxIDs  int           // most sticker ids in one feedback request
 	SearchPageLimit int           // default number of search results
+	UsageFlush      time.Duration // USAGE_FLUSH_INTERVAL: longest a search waits in memory before its usage flush starts (default 1s)
 }
 
 // LoadConfig reads Config from env, naming every missing or malformed variable.
@@ -42,6 +43,7 @@ func LoadConfig(env config.Env) (Config, error) {
 		FeedbackPerIP:   l.IntOr("FEEDBACK_IP_RATE_LIMIT", 1200, 1, 1000000),
 		FeedbackMaxIDs:  500,
 		SearchPageLimit: 10,
+		UsageFlush:      l.DurationOr("USAGE_FLUSH_INTERVAL", time.Second),
 	}
 	return c, l.Err()
 }

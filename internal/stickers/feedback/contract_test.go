@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
 
 // storeContract is what every Store must do; it runs against MemStore and
@@ -47,6 +49,35 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("SearchesPerDay = %v %v", days, err)
 		}
 	})
+	t.Run("a flushed batch counts once, whatever the retries", func(t *testing.T) {
+		s := newStore(t)
+		b := usage.Batch{ID: "env-1", Days: map[string]int64{"2026-11-23": 70, "2026-11-24": 5}}
+		for i := range 60 { // two transaction chunks in DynamoStore
+			b.Queries = append(b.Queries, usage.Count{Query: fmt.Sprintf("q%02d", i), Display: fmt.Sprintf("Q%02d", i), N: 1, LastUsedAt: at})
+		}
+		b.Queries[0].N = 16
+		for range 2 {
+			if err := s.AddUsage(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.AddUsage(ctx, usage.Batch{ID: "env-2", Queries: []usage.Count{{Query: "q00", Display: "q 00", N: 2, LastUsedAt: at.Add(time.Hour)}},
+			Days: map[string]int64{"2026-11-24": 2}}); err != nil {
+			t.Fatal(err)
+		}
+		u, ok, err := s.Usage(ctx, "q00")
+		if err != nil || !ok || u.Usage != 18 || u.Display != "q 00" || !u.LastUsedAt.Equal(at.Add(time.Hour)) {
+			t.Fatalf("Usage(q00) = %+v %v %v", u, ok, err)
+		}
+		if u, _, _ := s.Usage(ctx, "q59"); u.Usage != 1 {
+			t.Fatalf("Usage(q59) = %+v: the second chunk is not exact", u)
+		}
+		days, err := s.SearchesPerDay(ctx, at, at.Add(24*time.Hour))
+		if err != nil || days["2026-11-23"] != 70 || days["2026-11-24"] != 7 {
+			t.Fatalf("SearchesPerDay = %v %v", days, err)
+		}
+	})
+
 	t.Run("one vote per client and pair", func(t *testing.T) {
 		s := newStore(t)
 		vote := func(client, sticker string, positive bool) VoteOutcome {

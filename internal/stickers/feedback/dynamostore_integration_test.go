@@ -1,6 +1,8 @@
 package feedback
 
 import (
+	"context"
+	"errors"
 	"os"
 	"strconv"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
+	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
 
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
@@ -69,6 +72,48 @@ func BenchmarkFeedbackReadOnDynamoDBLocal(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.Feedback(b.Context(), "cat park"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// failSecondFlush fails the second TransactWriteItems of a flush once, after
+// DynamoDB applied it: the answer is lost, as on a time-out.
+type failSecondFlush struct {
+	DynamoDBAPI
+	calls int
+}
+
+func (f *failSecondFlush) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	out, err := f.DynamoDBAPI.TransactWriteItems(ctx, in, opts...)
+	if f.calls++; f.calls == 2 && err == nil {
+		return nil, errors.New("read tcp: i/o timeout")
+	}
+	return out, err
+}
+
+// TestFlushRetriedAfterALostAnswerCountsOnce: a flush whose second chunk was
+// applied but whose answer was lost is retried whole, and counts once.
+func TestFlushRetriedAfterALostAnswerCountsOnce(t *testing.T) {
+	db, table := emutest.Table(t, "StickersTable")
+	s := NewDynamoStore(&failSecondFlush{DynamoDBAPI: db}, table)
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	b := usage.Batch{ID: "env-lost", Days: map[string]int64{"2026-11-23": 100}}
+	for i := range 100 {
+		b.Queries = append(b.Queries, usage.Count{Query: "q" + strconv.Itoa(i), Display: "q", N: 1, LastUsedAt: at})
+	}
+	if err := s.AddUsage(t.Context(), b); err == nil {
+		t.Fatal("the injected fault did not surface")
+	}
+	if err := s.AddUsage(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := s.Queries(t.Context())
+	if err != nil || len(qs) != 100 {
+		t.Fatalf("queries: %d %v", len(qs), err)
+	}
+	for _, u := range qs {
+		if u.Usage != 1 {
+			t.Fatalf("%s counted %d times", u.Query, u.Usage)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
 
 // Counts are the votes one sticker received for one normalized query.
@@ -69,6 +71,9 @@ var ErrRateLimited = errors.New("feedback rate limit reached")
 type Store interface {
 	// RecordSearch adds one to the usage of query (normalized) and to the day's search count.
 	RecordSearch(ctx context.Context, query, display string, at time.Time) error
+	// AddUsage adds a batch of aggregated searches (a usage.Batcher's flush),
+	// at most once per batch id, whatever the retries.
+	usage.Sink
 	// Feedback returns the counts of every sticker voted on for query.
 	Feedback(ctx context.Context, query string) ([]Counts, error)
 	// Vote makes v the vote of v.Client on (v.Query, v.Sticker): a first vote

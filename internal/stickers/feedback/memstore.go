@@ -8,19 +8,20 @@ import (
 
 // MemStore is an in-memory Store for tests and tools.
 type MemStore struct {
-	mu     sync.Mutex
-	usage  map[string]Usage
-	days   map[string]int64
-	counts map[string]map[string]*Counts // query → sticker → counts
-	votes  map[[3]string]memVote         // client, query, sticker → the client's latest vote
-	rate   map[string]int                // client|window → units taken
+	mu      sync.Mutex
+	usage   map[string]Usage
+	days    map[string]int64
+	counts  map[string]map[string]*Counts // query → sticker → counts
+	votes   map[[3]string]memVote         // client, query, sticker → the client's latest vote
+	rate    map[string]int                // client|window → units taken
+	flushed map[string]bool               // usage batch ids applied
 }
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
 	return &MemStore{
 		usage: map[string]Usage{}, days: map[string]int64{}, counts: map[string]map[string]*Counts{},
-		votes: map[[3]string]memVote{}, rate: map[string]int{},
+		votes: map[[3]string]memVote{}, rate: map[string]int{}, flushed: map[string]bool{},
 	}
 }
 
