@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/mosaic-platform/mosaic/internal/apidocs"
 	"github.com/mosaic-platform/mosaic/internal/blog"
+	"github.com/mosaic-platform/mosaic/internal/blog/reviewpage"
 	"github.com/mosaic-platform/mosaic/internal/classify"
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
@@ -43,14 +44,15 @@ var constructors = map[string]function.Constructor{
 
 	"classify": classify.NewClassify,
 
-	"create-post":    blog.NewCreatePost,
-	"list-posts":     blog.NewListPosts,
-	"get-post":       blog.NewGetPost,
-	"update-post":    blog.NewUpdatePost,
-	"delete-post":    blog.NewDeletePost,
-	"review-post":    blog.NewReviewPost,
-	"redrive-posts":  blog.NewRedrivePosts,
-	"moderate-posts": blog.NewModeratePosts,
+	"create-post":      blog.NewCreatePost,
+	"list-posts":       blog.NewListPosts,
+	"get-post":         blog.NewGetPost,
+	"update-post":      blog.NewUpdatePost,
+	"delete-post":      blog.NewDeletePost,
+	"review-post":      blog.NewReviewPost,
+	"redrive-posts":    blog.NewRedrivePosts,
+	"moderate-posts":   blog.NewModeratePosts,
+	"blog-review-page": reviewpage.NewPage,
 
 	"process-request":        tasks.NewProcessRequest,
 	"process-request-status": tasks.NewProcessRequestStatus,

@@ -1,0 +1,47 @@
+// Package reviewpage serves the blog's review page: one static HTML file, no
+// build step, that lists the posts the moderation worker flagged, with the
+// spans that triggered each label highlighted, and lets an admin approve or
+// reject them. The page itself is public; every data call it makes carries
+// the admin token typed into it (GET /posts?status=flagged, POST
+// /posts/{id}/review).
+package reviewpage
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+)
+
+//go:embed page.html
+var page string
+
+// contentSecurityPolicy keeps the page to itself: its own inline script and
+// style, API calls to its own origin, nothing else.
+const contentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " +
+	"connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// NewPage builds GET /admin/posts (public HTML).
+func NewPage(_ context.Context, _ function.Deps) (any, error) {
+	sum := sha256.Sum256([]byte(page))
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	return apigw.Handle(func(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		h := map[string]string{
+			"Content-Type":            "text/html; charset=utf-8",
+			"Cache-Control":           "no-cache",
+			"ETag":                    etag,
+			"Content-Security-Policy": contentSecurityPolicy,
+			"X-Content-Type-Options":  "nosniff",
+			"Referrer-Policy":         "no-referrer",
+		}
+		if apigw.Header(req, "If-None-Match") == etag {
+			return events.APIGatewayV2HTTPResponse{StatusCode: 304, Headers: h}, nil
+		}
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: h, Body: page}, nil
+	}), nil
+}
