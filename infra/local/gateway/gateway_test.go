@@ -918,7 +918,9 @@ func TestConcurrentResponsesAreNotMixed(t *testing.T) {
 		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: strings.Repeat(n, 512)}, nil
 	})
 	g, _ := newTestGateway(t, []samtemplate.Route{{Method: "GET", Path: "/echo/{n}", Public: true, Function: "Echo"}}, nil,
-		map[string]Invoker{"Echo": invoke.Single("test", 5*time.Second, echo)})
+		// 64 requests queue for one environment: the timeout (which also bounds
+		// the wait for it) is generous so that a loaded machine cannot fail them.
+		map[string]Invoker{"Echo": invoke.Single("test", time.Minute, echo)})
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 	var wg sync.WaitGroup

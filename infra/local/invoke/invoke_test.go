@@ -104,7 +104,9 @@ func TestTimeoutPanicAndContext(t *testing.T) {
 }
 
 func TestPayloadLimits(t *testing.T) {
-	fn := Single("Big", time.Second, lambda.NewHandler(func(_ context.Context, n int) (string, error) {
+	// The timeout only bounds a stuck handler: building 6 MB under -race on a
+	// loaded machine takes over a second, and must not time out instead.
+	fn := Single("Big", 30*time.Second, lambda.NewHandler(func(_ context.Context, n int) (string, error) {
 		return strings.Repeat("x", n), nil
 	}))
 	if _, err := fn.Invoke(context.Background(), []byte(fmt.Sprint(MaxResponse-2))); err != nil {
