@@ -1,7 +1,6 @@
 package records
 
 import (
-	"bytes"
 	"math"
 	"time"
 )
@@ -36,83 +35,67 @@ type fast struct {
 	min, max int64 // earliest and latest departure it counted, Unix seconds
 }
 
+// fastLookahead is how many bytes fastRecord wants buffered before it
+// starts: more than any record it reads.
+const fastLookahead = 512
+
 // fastRecord counts the record at the read position if it is written
 // exactly as the reference server writes it, and reports whether it did; if
 // not, it has consumed nothing.
 func (p *parser) fastRecord() bool {
 	sc := &p.sc
-	var rec []byte
-	for {
-		b := sc.buf[sc.pos:sc.end]
-		if len(b) > 0 && b[0] != '{' {
-			return false
-		}
-		if i := bytes.IndexByte(b, '}'); i >= 0 {
-			rec = b[:i+1]
-			break
-		}
-		if len(b) > 4<<10 || !sc.more() { // no record is that long: let parseRecord say what is wrong
-			return false
-		}
-	}
-	if len(rec) < shortestRecord || string(rec[:len(keyDeparture)]) != keyDeparture {
+	if sc.end-sc.pos < fastLookahead && !sc.more() && sc.end-sc.pos < shortestRecord {
 		return false
 	}
-	r := rec[len(keyDeparture):]
-	dep, ok := p.fast.departure(r[:len(DepartureLayout)])
+	b := sc.buf[sc.pos:sc.end]
+	if len(b) < shortestRecord || string(b[:len(keyDeparture)]) != keyDeparture {
+		return false
+	}
+	i := len(keyDeparture)
+	dep, ok := p.fast.departure(b[i : i+len(DepartureLayout)])
 	if !ok {
 		return false
 	}
-	r = r[len(DepartureLayout):]
-	if string(r[:len(keyBusType)]) != keyBusType {
+	i += len(DepartureLayout)
+	if string(b[i:i+len(keyBusType)]) != keyBusType {
 		return false
 	}
-	r = r[len(keyBusType):]
-	end := bytes.IndexByte(r, '"')
-	if end < 0 {
-		return false
-	}
-	for _, c := range r[:end] {
-		if c < 0x20 || c == '\\' {
+	i += len(keyBusType)
+	for ; i < len(b) && b[i] != '"'; i++ { // the bus type: any plain string
+		if b[i] < 0x20 || b[i] == '\\' {
 			return false
 		}
 	}
-	r = r[end:]
-	if len(r) < len(keyPassengers) || string(r[:len(keyPassengers)]) != keyPassengers {
+	if len(b)-i < len(keyPassengers)+1 || string(b[i:i+len(keyPassengers)]) != keyPassengers {
 		return false
 	}
-	r = r[len(keyPassengers):]
+	i += len(keyPassengers)
+	start := i
 	var passengers int64
-	digits := 0
-	for digits < len(r) && r[digits] >= '0' && r[digits] <= '9' {
-		passengers = passengers*10 + int64(r[digits]-'0')
-		digits++
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		passengers = passengers*10 + int64(b[i]-'0')
 	}
-	if digits == 0 || digits > 18 || (digits > 1 && r[0] == '0') {
+	if digits := i - start; digits == 0 || digits > 18 || (digits > 1 && b[start] == '0') {
 		return false
 	}
-	r = r[digits:]
-	if len(r) < len(keyDelay) || string(r[:len(keyDelay)]) != keyDelay {
+	if len(b)-i < len(keyDelay) || string(b[i:i+len(keyDelay)]) != keyDelay {
 		return false
 	}
-	r = r[len(keyDelay):]
-	end = bytes.IndexByte(r, '"')
-	if end < 0 {
+	i += len(keyDelay)
+	start = i
+	for ; i < len(b) && b[i] != '"'; i++ {
+	}
+	delay, ok := fastDuration(b[start:i])
+	if !ok || len(b)-i < len(keyAccident)+len("true}") || string(b[i:i+len(keyAccident)]) != keyAccident {
 		return false
 	}
-	delay, ok := fastDuration(r[:end])
-	if !ok {
-		return false
-	}
-	r = r[end:]
-	if len(r) < len(keyAccident) || string(r[:len(keyAccident)]) != keyAccident {
-		return false
-	}
+	i += len(keyAccident)
 	var accident bool
-	switch string(r[len(keyAccident):]) {
-	case "true}":
-		accident = true
-	case "false}":
+	switch {
+	case string(b[i:i+5]) == "true}":
+		accident, i = true, i+5
+	case len(b)-i >= 6 && string(b[i:i+6]) == "false}":
+		i += 6
 	default:
 		return false
 	}
@@ -135,7 +118,7 @@ func (p *parser) fastRecord() bool {
 		f.max = dep
 	}
 	f.any = true
-	sc.pos += len(rec)
+	sc.pos += i
 	return true
 }
 
