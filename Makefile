@@ -19,7 +19,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false \
 # functions/<dir> of a SAM logical id: HealthFunction -> health, OpenApiFunction -> open-api.
 fn_dir = $(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
 
-.PHONY: eval-classifier eval-search lexicon run invoke stop test test-unit bench bench-seed check fmt-check vet lint unit fuzz-smoke build lambdas emulators token-hash tidy clean
+.PHONY: eval-classifier eval-search lexicon run invoke stop test test-unit bench bench-seed check fmt-check vet lint cfn-lint unit fuzz-smoke build lambdas emulators token-hash tidy clean
 
 ## run: the whole stack in one process on 127.0.0.1:$${PORT:-8080}
 run:
@@ -77,8 +77,13 @@ $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	mv $(BIN)/staticcheck $@
 
-lint: $(STATICCHECK)
+lint: $(STATICCHECK) cfn-lint
 	$(STATICCHECK) $(PKGS)
+
+## cfn-lint: template.yaml through the SAM transform, informational checks included; any finding fails
+# An ignored check needs its reason written beside it (docs/deploy.md).
+cfn-lint:
+	cfn-lint --include-checks I -t template.yaml
 
 ## emulators: the wire-protocol emulator stack for the integration suite (npm packages)
 emulators:

@@ -96,7 +96,7 @@ type Posts struct {
 	Store   Store
 	Outbox  *outbox.Outbox // delivers the moderation work the store recorded
 	Cursors *cursor.Codec
-	Tokens  auth.Tokens // for the public routes that show more to privileged tokens
+	Tokens  *auth.TokenSource // for the public routes that show more to privileged tokens
 	Now     func() time.Time
 	NewID   func() string
 }
@@ -121,12 +121,12 @@ func postsFromEnv(d function.Deps, withQueue, withCursors, withTokens bool) (*Po
 	}
 	p := &Posts{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table, obTable), Outbox: ob, Now: time.Now, NewID: NewID}
 	if withCursors {
-		if p.Cursors, err = cursor.FromEnv(d.Env); err != nil {
+		if p.Cursors, err = cursor.FromEnv(d.Env, d.AWS); err != nil {
 			return nil, err
 		}
 	}
 	if withTokens {
-		if p.Tokens, err = auth.LoadTokens(d.Env); err != nil {
+		if p.Tokens, err = auth.LoadTokens(d); err != nil {
 			return nil, err
 		}
 	}
@@ -234,7 +234,7 @@ func (s *Posts) List(ctx context.Context, req events.APIGatewayV2HTTPRequest) (r
 		status = Published
 	case Published:
 	case Flagged:
-		if _, err := s.Tokens.Require(req, auth.Admin); err != nil {
+		if _, err := s.Tokens.Require(ctx, req, auth.Admin); err != nil {
 			return response{}, err
 		}
 	default:
@@ -301,7 +301,7 @@ func (s *Posts) Get(ctx context.Context, req events.APIGatewayV2HTTPRequest) (re
 	if err != nil {
 		return response{}, err
 	}
-	if _, err := s.Tokens.Require(req, auth.Writer); err != nil {
+	if _, err := s.Tokens.Require(ctx, req, auth.Writer); err != nil {
 		// Unpublished posts do not exist for the public: no hint of them;
 		// nor of a published post's pending edit.
 		if p.Status != Published {

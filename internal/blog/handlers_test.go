@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	n := 0
 	f.posts = &Posts{
 		Store: f.store, Outbox: &outbox.Outbox{Store: &f.store.Outbox, Queues: map[string]queue.Publisher{outbox.QueueModeration: f.queue}},
-		Cursors: codec, Tokens: tokens,
+		Cursors: codec, Tokens: auth.StaticTokens(tokens),
 		Now:   func() time.Time { f.clock = f.clock.Add(time.Second); return f.clock },
 		NewID: func() string { n++; return fmt.Sprintf("%016x", 0xb10c0000+n) },
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/platform/secret"
 )
 
 // FromEnv builds the configured Classifier, for the routes and the blog worker:
@@ -15,6 +16,7 @@ import (
 //	MOSAIC_CLASSIFIER         lexicon (default, embedded) or huggingface
 //	CLASSIFY_THRESHOLDS       per-label flag thresholds over the defaults, "violence=0.5,self-harm=0.3"
 //	HF_API_URL, HF_TOKEN      the remote model's endpoint and bearer token (huggingface)
+//	HF_TOKEN_SECRET_ARN       or the token's Secrets Manager secret, read on first use
 //	HF_MODEL                  the model name results carry (default: from HF_API_URL)
 //	CLASSIFIER_MAX_IN_FLIGHT  remote requests in flight per execution environment (default 4)
 //	CLASSIFIER_MAX_ATTEMPTS   attempts per remote call, retries included (default 4)
@@ -70,6 +72,11 @@ func engineFromEnv(_ context.Context, d function.Deps) (*Engine, error) {
 
 	var scorer Scorer
 	if kind == "huggingface" {
+		if _, ok := env("HF_TOKEN_SECRET_ARN"); ok && hf.Token == "" {
+			if hf.TokenSecret, err = secret.FromEnv(env, d.AWS, "HF_TOKEN"); err != nil {
+				return nil, fmt.Errorf("classify: %w", err)
+			}
+		}
 		h, err := NewHuggingFace(hf)
 		if err != nil {
 			return nil, fmt.Errorf("classify: HF_API_URL: %w", err)

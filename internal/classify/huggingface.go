@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/obs"
+	"github.com/mosaic-platform/mosaic/internal/platform/secret"
 )
 
 // koalaLabels maps the codes of KoalaAI/Text-Moderation (the seed's model)
@@ -26,15 +27,16 @@ var koalaLabels = map[string]Label{
 
 // HuggingFaceConfig configures a Hugging Face Inference API compatible scorer.
 type HuggingFaceConfig struct {
-	URL         string        // the model's endpoint (HF_API_URL)
-	Token       string        // bearer token (HF_TOKEN); empty sends none
-	Model       string        // the name results carry; defaults to the URL's path
-	MaxInFlight int           // requests in flight at once (CLASSIFIER_MAX_IN_FLIGHT)
-	MaxAttempts int           // attempts per call, retries included (CLASSIFIER_MAX_ATTEMPTS)
-	Timeout     time.Duration // per attempt (CLASSIFIER_TIMEOUT)
-	BaseDelay   time.Duration // first retry's backoff ceiling; doubles each retry
-	MaxDelay    time.Duration // backoff ceiling
-	WarmUpWait  time.Duration // how long to wait for a loading model; 0 returns *WarmingUpError at once
+	URL         string         // the model's endpoint (HF_API_URL)
+	Token       string         // bearer token (HF_TOKEN); empty sends none
+	TokenSecret *secret.Source // or the token's secret (HF_TOKEN_SECRET_ARN), read on first use
+	Model       string         // the name results carry; defaults to the URL's path
+	MaxInFlight int            // requests in flight at once (CLASSIFIER_MAX_IN_FLIGHT)
+	MaxAttempts int            // attempts per call, retries included (CLASSIFIER_MAX_ATTEMPTS)
+	Timeout     time.Duration  // per attempt (CLASSIFIER_TIMEOUT)
+	BaseDelay   time.Duration  // first retry's backoff ceiling; doubles each retry
+	MaxDelay    time.Duration  // backoff ceiling
+	WarmUpWait  time.Duration  // how long to wait for a loading model; 0 returns *WarmingUpError at once
 
 	Client *http.Client                                     // nil: a kept-alive, traced client
 	Sleep  func(ctx context.Context, d time.Duration) error // nil: a timer honouring ctx
@@ -175,8 +177,14 @@ func (h *HuggingFace) attempt(ctx context.Context, body []byte, n int) ([]Scores
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if h.cfg.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+h.cfg.Token)
+	token := h.cfg.Token
+	if token == "" && h.cfg.TokenSecret != nil {
+		if token, err = h.cfg.TokenSecret.Value(ctx); err != nil {
+			return nil, &retryable{err: fmt.Errorf("bearer token: %w", err)}
+		}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	obs.Count(ctx, "ClassifierUpstreamCalls", 1)
 	start := time.Now()

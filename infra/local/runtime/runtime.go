@@ -256,6 +256,9 @@ func resolver(t *samtemplate.Template, params map[string]string, res *resources)
 		r.Refs[id] = name
 		r.Atts[id] = map[string]string{"Arn": "arn:aws:s3:::" + name, "DomainName": name + ".s3.amazonaws.com"}
 	}
+	for _, id := range t.ResourcesOfType("AWS::SecretsManager::Secret") {
+		r.Refs[id] = "arn:aws:secretsmanager:us-east-1:000000000000:secret:" + id
+	}
 	for _, f := range t.Functions {
 		r.Refs[f.LogicalID] = f.LogicalID
 		r.Atts[f.LogicalID] = map[string]string{"Arn": "arn:aws:lambda:us-east-1:000000000000:function:" + f.LogicalID}
@@ -285,6 +288,7 @@ func buildFunctions(ctx context.Context, t *samtemplate.Template, o Options, r s
 				env[k] = v
 			}
 		}
+		localSecrets(env, r.Params, o.Env)
 		env["AWS_LAMBDA_FUNCTION_NAME"] = f.LogicalID
 		env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = fmt.Sprint(f.MemoryMB)
 		d, err := function.NewDeps(ctx, f.LogicalID, config.Map(env))
@@ -304,6 +308,27 @@ func buildFunctions(ctx context.Context, t *samtemplate.Template, o Options, r s
 		return nil, nil, fmt.Errorf("no constructor registered for %s", strings.Join(missing, ", "))
 	}
 	return fns, shutdowns, nil
+}
+
+// localSecrets replaces each NAME_SECRET_ARN of env (a Secrets Manager
+// secret on AWS) with NAME itself, which internal/platform/secret prefers:
+// the local token hashes and cursor key, or the process's own NAME.
+func localSecrets(env map[string]string, params map[string]string, process config.Env) {
+	local := map[string]string{"TOKEN_HASHES": params["TokenHashes"], "CURSOR_SECRET": params["CursorSecret"]}
+	for k := range env {
+		name, ok := strings.CutSuffix(k, "_SECRET_ARN")
+		if !ok {
+			continue
+		}
+		delete(env, k)
+		v, set := process(name)
+		if !set || v == "" {
+			v = local[name]
+		}
+		if v != "" {
+			env[name] = v
+		}
+	}
 }
 
 // Invoke runs one function's handler on a raw event, like `sam local invoke`.

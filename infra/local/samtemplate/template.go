@@ -419,3 +419,34 @@ func num(v any) int {
 	}
 	return 0
 }
+
+// Document parses a template into plain maps and slices, intrinsic functions
+// in their long form ({"Ref": "X"}, {"Fn::GetAtt": ["X", "Arn"]} ...), for
+// checks that need more of it than the local runtime reads.
+func Document(src []byte) (map[string]any, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	v, err := toValue(&doc)
+	if err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	root, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("template is not a mapping")
+	}
+	return root, nil
+}
+
+// ResourcesOfType returns the logical ids of the resources of type typ, sorted.
+func (t *Template) ResourcesOfType(typ string) []string {
+	var ids []string
+	for id, r := range t.resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -24,7 +24,7 @@ func TestLoadRepoTemplate(t *testing.T) {
 	}
 
 	t.Run("parameters", func(t *testing.T) {
-		for name, want := range map[string]string{"Stage": "dev", "LogLevel": "INFO", "TokenHashes": "", "CursorSecret": ""} {
+		for name, want := range map[string]string{"Stage": "dev", "LogLevel": "INFO", "ReferenceServerUrl": "", "LogRetentionDays": "30"} {
 			got, ok := tpl.Parameters[name]
 			if !ok || got != want {
 				t.Errorf("Parameters[%s] = %q (present %v), want %q", name, got, ok, want)
@@ -85,8 +85,8 @@ func TestLoadRepoTemplate(t *testing.T) {
 			}
 		}
 		if f := tpl.Function("AuthorizerFunction"); f != nil {
-			if !reflect.DeepEqual(f.Environment["TOKEN_HASHES"], map[string]any{"Ref": "TokenHashes"}) {
-				t.Errorf("AuthorizerFunction TOKEN_HASHES = %#v", f.Environment["TOKEN_HASHES"])
+			if !reflect.DeepEqual(f.Environment["TOKEN_HASHES_SECRET_ARN"], map[string]any{"Ref": "TokenHashesSecret"}) {
+				t.Errorf("AuthorizerFunction TOKEN_HASHES_SECRET_ARN = %#v", f.Environment["TOKEN_HASHES_SECRET_ARN"])
 			}
 			if len(f.Routes) != 0 {
 				t.Errorf("AuthorizerFunction has routes %v", f.Routes)
@@ -164,6 +164,9 @@ func TestLoadRepoTemplate(t *testing.T) {
 		for _, b := range tpl.Buckets {
 			r.Refs[b] = b
 			r.Atts[b] = map[string]string{"Arn": "arn:aws:s3:::" + b}
+		}
+		for _, id := range tpl.ResourcesOfType("AWS::SecretsManager::Secret") {
+			r.Refs[id] = "arn:secret/" + id
 		}
 		for _, f := range tpl.Functions {
 			r.Atts[f.LogicalID] = map[string]string{"Arn": "arn:function/" + f.LogicalID}

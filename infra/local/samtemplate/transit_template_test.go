@@ -14,8 +14,7 @@ func TestTransitTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The multipart uploader aborts a failed upload: S3CrudPolicy does not
-	// grant that, so the city worker needs its own statement.
+	// The multipart uploader aborts a failed upload of a raw/ object.
 	abort := false
 	for _, p := range asSlice(tpl.resources["TransitCityFunction"].Properties["Policies"]) {
 		for _, st := range asSlice(asMap(p)["Statement"]) {

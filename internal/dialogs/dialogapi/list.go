@@ -32,7 +32,7 @@ type listPosition struct {
 func NewList(_ context.Context, d function.Deps) (any, error) {
 	return construct(d, func(l *config.Loader) (handler, error) {
 		store := storeFromEnv(d, l)
-		codec, err := cursor.FromEnv(d.Env)
+		codec, err := cursor.FromEnv(d.Env, d.AWS)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/obs"
 )
@@ -29,27 +28,14 @@ const (
 // AuthorizerFunc is the Lambda authorizer handler (HTTP API, payload 2.0, simple responses).
 type AuthorizerFunc = func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error)
 
-// NewAuthorizer builds the authorizer from TOKEN_HASHES ("role:sha256hex,...").
+// NewAuthorizer builds the authorizer from TOKEN_HASHES ("role:sha256hex,...")
+// or its secret, TOKEN_HASHES_SECRET_ARN, read on the first request.
 func NewAuthorizer(_ context.Context, d function.Deps) (any, error) {
-	tokens, err := LoadTokens(d.Env)
+	tokens, err := LoadTokens(d)
 	if err != nil {
 		return nil, fmt.Errorf("authorizer: %w", err)
 	}
-	return Authorize(tokens), nil
-}
-
-// LoadTokens returns the tokens configured by TOKEN_HASHES ("role:sha256hex,...").
-func LoadTokens(env config.Env) (Tokens, error) {
-	l := config.New(env)
-	hashes := l.String("TOKEN_HASHES")
-	if err := l.Err(); err != nil {
-		return Tokens{}, err
-	}
-	tokens, err := ParseHashes(hashes)
-	if err != nil {
-		return Tokens{}, fmt.Errorf("configuration: TOKEN_HASHES: %w", err)
-	}
-	return tokens, nil
+	return AuthorizeFrom(tokens), nil
 }
 
 // Authorize returns the authorizer handler for tokens.
@@ -63,8 +49,17 @@ func LoadTokens(env config.Env) (Tokens, error) {
 // The decision depends on the token alone, never on the route, so API
 // Gateway may cache it per Authorization header (ReauthorizeEvery).
 // Neither the token nor its hash is logged.
-func Authorize(tokens Tokens) AuthorizerFunc {
+func Authorize(tokens Tokens) AuthorizerFunc { return AuthorizeFrom(StaticTokens(tokens)) }
+
+// AuthorizeFrom is Authorize over the tokens of src. When they cannot be read
+// the authorizer fails (API Gateway answers 500) rather than reject a token
+// that may be valid; API Gateway does not cache a failure.
+func AuthorizeFrom(src *TokenSource) AuthorizerFunc {
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+		tokens, err := src.Tokens(ctx)
+		if err != nil {
+			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, fmt.Errorf("authorizer: %w", err)
+		}
 		role, reason := tokens.authenticate(authorization(req))
 		c := map[string]any{ContextRole: role.String()}
 		if reason != "" {

@@ -99,7 +99,8 @@ func TestNewAuthorizer(t *testing.T) {
 		env  map[string]string
 		err  string
 	}{
-		{"missing", map[string]string{}, "TOKEN_HASHES: is required but not set"},
+		{"missing", map[string]string{}, "neither TOKEN_HASHES nor TOKEN_HASHES_SECRET_ARN is set"},
+		{"secret", map[string]string{"TOKEN_HASHES_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:t"}, ""},
 		{"malformed", map[string]string{"TOKEN_HASHES": "admin:xyz"}, "TOKEN_HASHES: entry 1: hash must be 64 hex digits"},
 		{"ok", map[string]string{"TOKEN_HASHES": "admin:" + devAdminHash}, ""},
 	}

@@ -17,6 +17,7 @@
 package cursor
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -26,8 +27,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/secret"
 )
 
 // MinSecretLen is the shortest secret a Codec accepts, in bytes.
@@ -39,12 +45,23 @@ const MaxLen = 2048
 // version is the token format; bump it when the layout or MAC input changes.
 const version byte = 1
 
-// ErrInvalid is wrapped by every error Decode returns: map it to a 400.
+// ErrInvalid is wrapped by every error Decode returns for a bad token: map it to a 400.
 var ErrInvalid = errors.New("cursor: invalid")
+
+// ErrUnavailable is wrapped by the errors of a Codec whose key could not be
+// read from Secrets Manager: map it to a 503.
+var ErrUnavailable = errors.New("cursor: signing key unavailable")
+
+// keyReadTimeout bounds the first read of a key from Secrets Manager.
+const keyReadTimeout = 3 * time.Second
 
 // Codec encodes and decodes cursors with a set of keys.
 type Codec struct {
 	keys [][]byte // keys[0] signs; all verify
+
+	src *secret.Source // when set, keys come from it on first use
+	mu  sync.Mutex
+	raw string // the value keys were derived from
 }
 
 // NewCodec returns a Codec signing with secret and also accepting previous
@@ -64,26 +81,64 @@ func NewCodec(secret []byte, previous ...[]byte) (*Codec, error) {
 	return c, nil
 }
 
-// FromEnv returns the Codec configured by CURSOR_SECRET (required) and
-// CURSOR_PREVIOUS_SECRETS (optional, comma-separated, for key rotation).
-func FromEnv(env config.Env) (*Codec, error) {
+// FromEnv returns the Codec configured by CURSOR_SECRET and
+// CURSOR_PREVIOUS_SECRETS (optional, comma-separated, for key rotation), or by
+// the Secrets Manager secret CURSOR_SECRET_SECRET_ARN, whose value is the
+// current secret followed by any previous ones, comma-separated. A secret in
+// Secrets Manager is read on first use, never at cold start.
+func FromEnv(env config.Env, cfg aws.Config) (*Codec, error) {
 	l := config.New(env)
-	secret := l.String("CURSOR_SECRET")
+	plain := l.StringOr("CURSOR_SECRET", "")
 	previous := l.StringOr("CURSOR_PREVIOUS_SECRETS", "")
-	if err := l.Err(); err != nil {
-		return nil, err
-	}
-	var prev [][]byte
-	for _, p := range strings.Split(previous, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			prev = append(prev, []byte(p))
+	if plain == "" {
+		src, err := secret.FromEnv(env, cfg, "CURSOR_SECRET")
+		if err != nil {
+			return nil, err
 		}
+		return &Codec{src: src}, nil
 	}
-	c, err := NewCodec([]byte(secret), prev...)
+	keys, err := parseKeys(plain + "," + previous)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: CURSOR_SECRET: %w", err)
 	}
-	return c, nil
+	return keys, nil
+}
+
+// parseKeys builds a Codec from "secret,previous,...", blanks skipped.
+func parseKeys(list string) (*Codec, error) {
+	var secrets [][]byte
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			secrets = append(secrets, []byte(p))
+		}
+	}
+	if len(secrets) == 0 {
+		return nil, errors.New("cursor: no secret is set")
+	}
+	return NewCodec(secrets[0], secrets[1:]...)
+}
+
+// current returns the keys to sign and verify with, reading them on first use.
+func (c *Codec) current() ([][]byte, error) {
+	if c.src == nil {
+		return c.keys, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), keyReadTimeout)
+	defer cancel()
+	v, err := c.src.Value(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil || v != c.raw {
+		k, err := parseKeys(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w: CURSOR_SECRET: %w", ErrUnavailable, err)
+		}
+		c.keys, c.raw = k.keys, v
+	}
+	return c.keys, nil
 }
 
 // deriveKey separates cursor keys from any other use of the same secret.
@@ -99,10 +154,14 @@ func (c *Codec) Encode(scope string, position any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cursor: encode position: %w", err)
 	}
+	keys, err := c.current()
+	if err != nil {
+		return "", err
+	}
 	raw := make([]byte, 0, 1+len(payload)+sha256.Size)
 	raw = append(raw, version)
 	raw = append(raw, payload...)
-	raw = append(raw, sign(c.keys[0], version, scope, payload)...)
+	raw = append(raw, sign(keys[0], version, scope, payload)...)
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	if len(token) > MaxLen {
 		return "", fmt.Errorf("cursor: position of %d bytes makes a token over %d characters", len(payload), MaxLen)
@@ -111,7 +170,7 @@ func (c *Codec) Encode(scope string, position any) (string, error) {
 }
 
 // Decode verifies token for scope and decodes its position into dst.
-// Every failure wraps ErrInvalid; an empty token is one too, so callers
+// Every failure wraps ErrInvalid, except an unreadable key (ErrUnavailable); an empty token is one too, so callers
 // check for "" (the first page) before decoding.
 func (c *Codec) Decode(token, scope string, dst any) error {
 	if token == "" {
@@ -131,7 +190,11 @@ func (c *Codec) Decode(token, scope string, dst any) error {
 		return fmt.Errorf("%w: unknown version %d", ErrInvalid, raw[0])
 	}
 	payload, sum := raw[1:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]
-	if !c.verify(scope, payload, sum) {
+	keys, err := c.current()
+	if err != nil {
+		return err
+	}
+	if !verify(keys, scope, payload, sum) {
 		return fmt.Errorf("%w: signature does not match (altered, or issued for other filters)", ErrInvalid)
 	}
 	if err := json.Unmarshal(payload, dst); err != nil {
@@ -141,9 +204,9 @@ func (c *Codec) Decode(token, scope string, dst any) error {
 }
 
 // verify compares sum with the MAC of every key, in constant time for each.
-func (c *Codec) verify(scope string, payload, sum []byte) bool {
+func verify(keys [][]byte, scope string, payload, sum []byte) bool {
 	ok := false
-	for _, k := range c.keys {
+	for _, k := range keys {
 		if hmac.Equal(sum, sign(k, version, scope, payload)) {
 			ok = true
 		}

@@ -2,12 +2,17 @@ package cursor
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/secret"
 )
 
 var (
@@ -150,7 +155,7 @@ func TestFromEnv(t *testing.T) {
 		{"short previous", map[string]string{"CURSOR_SECRET": string(secretB), "CURSOR_PREVIOUS_SECRETS": "x"}, false},
 	}
 	for _, tt := range tests {
-		c, err := FromEnv(config.Map(tt.env))
+		c, err := FromEnv(config.Map(tt.env), aws.Config{})
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: FromEnv error = %v", tt.name, err)
 		}
@@ -213,4 +218,50 @@ func FuzzCursorDecode(f *testing.F) {
 			t.Fatalf("forged cursor accepted: %q for scope %q", token, sc)
 		}
 	})
+}
+
+// keyStore answers GetSecretValue with value, or fails while down.
+type keyStore struct {
+	value string
+	down  bool
+	reads int
+}
+
+func (k *keyStore) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	k.reads++
+	if k.down {
+		return nil, errors.New("injected: Secrets Manager is down")
+	}
+	return &secretsmanager.GetSecretValueOutput{ARN: in.SecretId, SecretString: aws.String(k.value)}, nil
+}
+
+func TestCodecFromSecretsManagerReadsOnFirstUse(t *testing.T) {
+	c, err := FromEnv(config.Map(map[string]string{"CURSOR_SECRET_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:c"}), aws.Config{Region: "eu-west-1"})
+	if err != nil || c.src == nil {
+		t.Fatalf("FromEnv(ARN) = %+v, %v; want a lazy codec", c, err)
+	}
+	store := &keyStore{value: string(secretB) + "," + string(secretA), down: true}
+	c = &Codec{src: secret.FromSecretsManager("CURSOR_SECRET", "arn:c", store, nil)}
+	if store.reads != 0 {
+		t.Fatal("the key was read before first use")
+	}
+	if _, err := c.Encode("s", position{PK: "p"}); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalid) {
+		t.Fatalf("Encode with the key unreadable: err = %v, want ErrUnavailable only", err)
+	}
+	store.down = false
+	tok, err := c.Encode("s", position{PK: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The previous secret in the list still verifies: rotation keeps old cursors.
+	old, _ := NewCodec(secretA)
+	oldTok, _ := old.Encode("s", position{PK: "q"})
+	var got position
+	if err := c.Decode(oldTok, "s", &got); err != nil || got.PK != "q" {
+		t.Fatalf("Decode(token of the previous key) = %+v, %v", got, err)
+	}
+	plain, _ := NewCodec(secretB)
+	if err := plain.Decode(tok, "s", &got); err != nil {
+		t.Fatalf("a token signed with the secret's first key does not verify: %v", err)
+	}
 }

@@ -106,7 +106,7 @@ func fromDeps(d function.Deps, withCursors bool) (*Service, error) {
 	}
 	var cursors *cursor.Codec
 	if withCursors {
-		if cursors, err = cursor.FromEnv(d.Env); err != nil {
+		if cursors, err = cursor.FromEnv(d.Env, d.AWS); err != nil {
 			return nil, err
 		}
 	}
