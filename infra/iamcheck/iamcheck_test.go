@@ -16,6 +16,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/access"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
+	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 	"github.com/mosaic-platform/mosaic/internal/stickers/api"
 	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
 	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
@@ -30,6 +31,8 @@ var declared = map[string]access.List{
 	"open-api":   nil,
 	"docs":       nil,
 	"whoami":     nil,
+
+	"outbox-relay": outbox.RelayAccess,
 
 	"dialogs-push":    dialogapi.PushAccess,
 	"dialogs-consent": dialogapi.ConsentAccess,
@@ -126,11 +129,12 @@ func TestTemplateGrantsExactlyTheDeclaredAccess(t *testing.T) {
 		props := resources[f.LogicalID].(map[string]any)["Properties"].(map[string]any)
 		got, err := templateGrants(props["Policies"], resources)
 		if err != nil {
-			t.Errorf("%s: %v", f.LogicalID, err)
+			t.Errorf("%s: %v\nthe declared list in template.yaml is\n@@%s\n%s@@end", f.LogicalID, err, f.LogicalID, policyYAML(want))
 			continue
 		}
 		if w := grants(want); !slices.Equal(got, w) {
-			t.Errorf("%s grants\n\t%s\nits constructor declares\n\t%s", f.LogicalID, strings.Join(got, "\n\t"), strings.Join(w, "\n\t"))
+			t.Errorf("%s grants\n\t%s\nits constructor declares\n\t%s\nwhich template.yaml writes as\n@@%s\n%s@@end", f.LogicalID,
+				strings.Join(got, "\n\t"), strings.Join(w, "\n\t"), f.LogicalID, policyYAML(want))
 		}
 	}
 	for dir := range declared {
@@ -138,6 +142,27 @@ func TestTemplateGrantsExactlyTheDeclaredAccess(t *testing.T) {
 			t.Errorf("declared has %s, which template.yaml does not deploy", dir)
 		}
 	}
+}
+
+// policyYAML renders l as the Policies of a function in template.yaml.
+func policyYAML(l access.List) string {
+	if len(l) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("      Policies:\n        - Statement:\n")
+	for _, g := range l {
+		id, path, _ := strings.Cut(g.Resource, "/")
+		res := "!GetAtt " + id + ".Arn"
+		switch {
+		case path != "":
+			res = fmt.Sprintf("!Sub \"${%s.Arn}/%s\"", id, path)
+		case strings.HasSuffix(id, "Secret"):
+			res = "!Ref " + id // a secret's Ref is its ARN
+		}
+		fmt.Fprintf(&b, "            - Effect: Allow\n              Action: [%s]\n              Resource: %s\n", strings.Join(g.Actions, ", "), res)
+	}
+	return b.String()
 }
 
 // templateGrants reads a function's Policies: inline statements only, since

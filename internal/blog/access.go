@@ -6,7 +6,8 @@ import "github.com/mosaic-platform/mosaic/internal/platform/access"
 // this (infra/iamcheck).
 var (
 	CreatePostAccess = access.List{
-		access.On("PostsTable", "dynamodb:PutItem", "dynamodb:DeleteItem"), // DeleteItem: undoes the post when the queue refuses it
+		access.On("PostsTable", "dynamodb:PutItem"), // in one transaction with the outbox entry
+		access.On("OutboxTable", "dynamodb:PutItem", "dynamodb:DeleteItem"),
 		access.On("PostsQueue", "sqs:SendMessage"),
 	}
 	ListPostsAccess = access.List{
@@ -20,6 +21,7 @@ var (
 	}
 	UpdatePostAccess = access.List{
 		access.On("PostsTable", "dynamodb:GetItem", "dynamodb:PutItem"),
+		access.On("OutboxTable", "dynamodb:PutItem", "dynamodb:DeleteItem"),
 		access.On("PostsQueue", "sqs:SendMessage"),
 	}
 	DeletePostAccess   = access.List{access.On("PostsTable", "dynamodb:DeleteItem")}

@@ -7,6 +7,7 @@ import "github.com/mosaic-platform/mosaic/internal/platform/access"
 var (
 	ProcessRequestAccess = access.List{
 		access.On("TransitTable", "dynamodb:PutItem"),
+		access.On("OutboxTable", "dynamodb:PutItem", "dynamodb:DeleteItem"),
 		access.On("TransitFanOutQueue", "sqs:SendMessage"),
 	}
 	ProcessRequestStatusAccess = access.List{access.On("TransitTable", "dynamodb:Query")}
