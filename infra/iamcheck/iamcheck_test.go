@@ -58,6 +58,8 @@ var declared = map[string]access.List{
 	"redrive-posts":  blog.RedrivePostsAccess,
 	"moderate-posts": blog.ModeratePostsAccess,
 
+	"blog-review-page": nil,
+
 	"process-request":        tasks.ProcessRequestAccess,
 	"process-request-status": tasks.ProcessRequestStatusAccess,
 	"transit-fan-out":        ingest.FanOutWorkerAccess,
