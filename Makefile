@@ -49,7 +49,7 @@ BENCH_PORT ?= 8190
 BENCH := $(GO) test -run '^$$' -benchmem
 bench:
 	@echo "== $$(uname -m), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load:$$(cut -d' ' -f1-3 /proc/loadavg)"
-	TRANSIT_BENCH_MB=$${TRANSIT_BENCH_MB:-100} $(BENCH) -bench 'ParseVsBaselines' -benchtime 3x ./internal/transit/records/
+	TRANSIT_BENCH_MB=$${TRANSIT_BENCH_MB:-32} $(BENCH) -bench 'ParseVsBaselines' -benchtime 2x ./internal/transit/records/
 	$(BENCH) -bench '^BenchmarkParse$$' ./internal/transit/records/
 	$(BENCH) -bench 'ColdStart|SearchWarm|SearchLatency' ./internal/stickers/search/
 	$(BENCH) -bench 'SearchRequest|FeedbackRequest' ./internal/stickers/api/
