@@ -9,7 +9,7 @@ import (
 
 // waitForUsage polls the analytics of query (URL-encoded) until its usage is
 // want, and fails after 10 s: usage is flushed in the background.
-func waitForUsage(t *testing.T, base, query string, want int) response {
+func waitForUsage(t testing.TB, base, query string, want int) response {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -72,6 +72,7 @@ type langIndex struct {
 	emoji   []catalog.Sticker
 	index   *search.Index
 	version int
+	added   int // how many added stickers it holds
 }
 
 // UsageRecorder counts searches; feedback.Store's RecordSearch writes at
@@ -114,6 +115,39 @@ func fromDeps(d function.Deps, withCursors bool) (*Service, error) {
 	return NewService(cfg, catalog.NewDynamoStore(db, cfg.Table), feedback.NewDynamoStore(db, cfg.Table), cursors, nil, d.Logger)
 }
 
+// prepare builds lang's index over the shipped catalog, unless a search did first.
+func (s *Service) prepare(lang string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.langIndex(lang); err != nil {
+		s.log.Error("shipped catalog not indexed", "lang", lang, "error", err)
+	}
+}
+
+// langIndex returns lang's index, rebuilt when the added stickers changed since it was built; s.mu held.
+func (s *Service) langIndex(lang string) (*search.Index, error) {
+	li := s.indexes[lang]
+	if li == nil {
+		emoji, err := catalog.Localized(lang)
+		if err != nil {
+			return nil, err
+		}
+		li = &langIndex{emoji: emoji, version: -1}
+		s.indexes[lang] = li
+	}
+	if li.version != s.version && li.index != nil && li.added == 0 && len(s.added) == 0 {
+		li.version = s.version // still no added sticker: the index stands
+	}
+	if li.version != s.version {
+		li.added = len(s.added)
+		all := make([]catalog.Sticker, 0, len(li.emoji)+len(s.added))
+		all = append(all, li.emoji...)
+		all = append(all, s.added...) // an added sticker replaces an emoji with its id
+		li.index, li.version = search.NewIndex(all, search.ForLang(lang)), s.version
+	}
+	return li.index, nil
+}
+
 // ErrAddedUnavailable means the stickers admins added could not be read: the
 // index holds the shipped catalog only.
 var ErrAddedUnavailable = errors.New("the added stickers could not be read; serving the shipped catalog only")
@@ -138,23 +172,12 @@ func (s *Service) Index(ctx context.Context, lang string) (*search.Index, error)
 			s.version++
 		}
 	}
-	li := s.indexes[lang]
-	if li == nil {
-		emoji, err := catalog.Localized(lang)
-		if err != nil {
-			return nil, err
-		}
-		li = &langIndex{emoji: emoji, version: -1}
-		s.indexes[lang] = li
-	}
-	if li.version != s.version {
-		all := make([]catalog.Sticker, 0, len(li.emoji)+len(s.added))
-		all = append(all, li.emoji...)
-		all = append(all, s.added...) // an added sticker replaces an emoji with its id
-		li.index, li.version = search.NewIndex(all, search.ForLang(lang)), s.version
+	ix, err := s.langIndex(lang)
+	if err != nil {
+		return nil, err
 	}
 	if s.version == 0 {
-		return li.index, ErrAddedUnavailable
+		return ix, ErrAddedUnavailable
 	}
-	return li.index, nil
+	return ix, nil
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Sticker is one searchable sticker.
@@ -28,9 +29,13 @@ type Sticker struct {
 //go:embed emoji.jsonl
 var emojiData []byte
 
-// Emoji returns the shipped emoji catalog, in emojibase order.
+// emoji is the shipped catalog, decoded once per process.
+var emoji = sync.OnceValues(func() ([]Sticker, error) { return readLines[Sticker](emojiData, "emoji catalog") })
+
+// Emoji returns the shipped emoji catalog, in emojibase order (a copy the caller may change).
 func Emoji() ([]Sticker, error) {
-	return readLines[Sticker](emojiData, "emoji catalog")
+	list, err := emoji()
+	return slices.Clone(list), err
 }
 
 // readLines decodes one JSON object per line.

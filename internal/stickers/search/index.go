@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
 	"github.com/mosaic-platform/mosaic/internal/stickers/expand"
@@ -61,7 +62,10 @@ type Options struct {
 	// kind the query does not ("hot dog" for "dog", "new moon" for "full
 	// moon"), or lacks the last word of a query of several ("fire" for "fire
 	// engine"). A sticker named exactly by the query (title or shortcode) is
-	// spared. 0 or 1 off. Only for English, whose compounds put the head last.
+	// spared, and only the first rule applies when no sticker is named exactly
+	// by the query ("cat in a park" names no sticker: a cat is no "other
+	// thing" for lacking the park). 0 or 1 off. Only for English, whose
+	// compounds put the head last.
 	Modifier float64
 	// GenericHead is how many names a head word must end to count as generic
 	// ("face", "button"): "cat face" is still the cat. 0 means 12.
@@ -135,6 +139,8 @@ type Index struct {
 	docLen   []float32
 	avgLen   float64
 	generic  map[string]bool // head words too common to name a thing
+	exact    map[string]bool // normalized names and shortcodes: a query that is one names a sticker
+	scratch  *sync.Pool      // of *scratch
 }
 
 // Hit is one ranked sticker.
@@ -145,7 +151,8 @@ type Hit struct {
 
 // NewIndex indexes stickers; a later sticker with the same id replaces an earlier one.
 func NewIndex(stickers []catalog.Sticker, opts Options) *Index {
-	ix := &Index{opts: opts, byID: make(map[string]int, len(stickers)), postings: map[string][]posting{}}
+	ix := &Index{opts: opts, byID: make(map[string]int, len(stickers)), postings: map[string][]posting{}, exact: map[string]bool{},
+		scratch: &sync.Pool{New: func() any { return &scratch{} }}}
 	for _, s := range stickers {
 		if i, ok := ix.byID[s.ID]; ok {
 			ix.stickers[i] = s
@@ -196,6 +203,10 @@ func NewIndex(stickers []catalog.Sticker, opts Options) *Index {
 			heads[n.head]++
 		}
 		ix.names[d] = n
+		ix.exact[n.key] = true
+		for _, c := range n.codes {
+			ix.exact[c] = true
+		}
 	}
 	if len(ix.stickers) > 0 {
 		ix.avgLen = total / float64(len(ix.stickers))
@@ -331,13 +342,13 @@ func (ix *Index) Search(query string, k int) []Hit {
 	if k <= 0 || len(ix.stickers) == 0 {
 		return nil
 	}
+	sc := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(sc)
+	sc.reset(len(ix.stickers))
 	n := float64(len(ix.stickers))
-	scores := map[int32]float64{}
-	best := map[int32]float64{}
-	held := map[int32]int{} // how many of the query's own words each sticker holds
 	words := ix.QueryWords(query)
 	for _, alts := range words {
-		clear(best)
+		sc.touched = sc.touched[:0]
 		for i, alt := range alts {
 			ps := ix.postings[alt.Term]
 			if len(ps) == 0 {
@@ -348,29 +359,35 @@ func (ix *Index) Search(query string, k int) []Hit {
 			for _, p := range ps {
 				tf := float64(p.tf)
 				norm := ix.opts.K1 * (1 - ix.opts.B + ix.opts.B*float64(ix.docLen[p.doc])/ix.avgLen)
-				if v := alt.Weight * idf * tf * (ix.opts.K1 + 1) / (tf + norm); v > best[p.doc] {
-					best[p.doc] = v
+				v := alt.Weight * idf * tf * (ix.opts.K1 + 1) / (tf + norm)
+				if sc.best[p.doc] == 0 {
+					sc.touched = append(sc.touched, p.doc)
+				}
+				if v > sc.best[p.doc] {
+					sc.best[p.doc] = v
 				}
 				if i == 0 {
-					held[p.doc]++
+					sc.held[p.doc]++
 				}
 			}
 		}
-		for d, v := range best {
-			scores[d] += v
+		for _, d := range sc.touched {
+			if sc.scores[d] == 0 {
+				sc.matched = append(sc.matched, d)
+			}
+			sc.scores[d] += sc.best[d]
+			sc.best[d] = 0
 		}
 	}
 	q := ix.shapeQuery(query, words)
-	for d := range scores {
-		scores[d] *= ix.shape(q, d)
+	for _, d := range sc.matched {
+		sc.scores[d] *= ix.shape(q, d)
 		if c := ix.opts.Coverage; c > 0 && len(words) > 1 {
-			scores[d] *= c + (1-c)*float64(held[d])/float64(len(words))
+			sc.scores[d] *= c + (1-c)*float64(sc.held[d])/float64(len(words))
 		}
 	}
-	order := make([]int32, 0, len(scores))
-	for d := range scores {
-		order = append(order, d)
-	}
+	order := sc.matched
+	scores := sc.scores
 	slices.SortFunc(order, func(a, b int32) int {
 		if sa, sb := scores[a], scores[b]; sa != sb {
 			if sa > sb {
@@ -388,6 +405,26 @@ func (ix *Index) Search(query string, k int) []Hit {
 		hits = append(hits, Hit{Sticker: ix.stickers[d], Score: scores[d]})
 	}
 	return hits
+}
+
+// scratch holds one search's per-sticker arrays, reused across searches:
+// a search touches a few hundred stickers, and maps of them cost more than the scoring.
+type scratch struct {
+	scores, best []float64
+	held         []int32
+	touched      []int32 // stickers the current query word reached
+	matched      []int32 // stickers with a score
+}
+
+// reset clears what the previous search left (only the entries it touched).
+func (sc *scratch) reset(n int) {
+	if len(sc.scores) != n {
+		sc.scores, sc.best, sc.held = make([]float64, n), make([]float64, n), make([]int32, n)
+	}
+	for _, d := range sc.matched {
+		sc.scores[d], sc.held[d] = 0, 0
+	}
+	sc.matched = sc.matched[:0]
 }
 
 // queryShape is what the shaping needs of a query.
@@ -467,9 +504,13 @@ func (ix *Index) otherThing(q queryShape, nm name) bool {
 		return false
 	}
 	headNamed := q.named[nm.head]
-	switch {
-	case modifierNamed && !headNamed && !ix.generic[nm.head]: // "love hotel" for "love"
+	if modifierNamed && !headNamed && !ix.generic[nm.head] { // "love hotel" for "love"
 		return true
+	}
+	if !ix.exact[q.key] {
+		return false // the rules below need a sticker that the query names exactly
+	}
+	switch {
 	case headNamed && modifierUnnamed: // "hot dog" for "dog"
 		return true
 	case len(q.words) > 1 && modifierNamed && modifierUnnamed: // "new moon face" for "full moon"

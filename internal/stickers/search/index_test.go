@@ -179,6 +179,7 @@ func TestRanksWhatPeopleMean(t *testing.T) {
 		{"dog", "dog", []string{"hot dog"}},                             // a kind the query does not name
 		{"fire engine", "fire engine", []string{"fire"}},                // an exact title beats a partial one
 		{"pizza", "pizza", []string{"petri dish", "satellite antenna"}}, // main sense before a rare one
+		{"cat in a park", "national park", nil},                         // no sticker is both: the park, then the cat
 		{"dance", "man dancing", nil},                                   // -ing forms: "dance" finds "dancing"
 	} {
 		hits := ix.Search(tc.query, 3)
