@@ -216,4 +216,3 @@ func BenchmarkColdStart(b *testing.B) {
 		})
 	}
 }
-
