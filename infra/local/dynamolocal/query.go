@@ -29,11 +29,10 @@ const maxPage = 1 << 20
 // keyCondition is a parsed KeyConditionExpression: the partition's value and
 // an optional condition on the range key.
 type keyCondition struct {
-	hash     *types.Item
-	op       string // "", =, <, <=, >, >=, BETWEEN, begins_with
-	lo, hi   *types.Item
-	hashName string
-	rngName  string
+	hash    *types.Item
+	op      string // "", =, <, <=, >, >=, BETWEEN, begins_with
+	lo, hi  *types.Item
+	rngName string
 }
 
 func (s *Server) query(in *readInput) (any, *apiError) {
@@ -91,7 +90,7 @@ func (s *Server) read(in *readInput, isQuery bool) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	page := &pageBuilder{s: s, t: t, ix: ix, in: in, kc: &kc}
+	page := &pageBuilder{s: s, t: t, ix: ix, in: in}
 	visit := func(e *entry) bool {
 		if isQuery && e.hash != hashText {
 			return false
@@ -144,7 +143,6 @@ type pageBuilder struct {
 	t       *table
 	ix      *index
 	in      *readInput
-	kc      *keyCondition
 	items   []wireItem
 	count   int
 	scanned int
@@ -342,7 +340,7 @@ func parseKeyCondition(expr string, names map[string]string, values item, hashNa
 			return keyCondition{}, aerr.(*apiError)
 		}
 		if kc.hash == nil && op == "=" && resolved == hashName {
-			kc.hash, kc.hashName = lo, resolved
+			kc.hash = lo
 			continue
 		}
 		if kc.rngName != "" {
