@@ -2,6 +2,7 @@ package dynamolocal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -126,10 +128,10 @@ func (d *dataFile) scrub(r *record) error {
 	return nil
 }
 
-// readRecords calls fn for every intact record of the file at path, in order,
-// and cuts a torn last record off. A damaged record inside the file is one
-// whose erasure was interrupted (its replacement was synced first): skipped.
-func readRecords(f *os.File, fn func(r *record, p *payload) error) (size, garbage int64, err error) {
+// readRecords calls fn for every intact record of f, in order, and cuts a
+// torn last record off. A damaged record inside the file is one whose erasure
+// was interrupted (its replacement was synced first): skipped.
+func readRecords(f *os.File, fn func(r *record, body []byte) error) (size, garbage int64, err error) {
 	info, err := f.Stat()
 	if err != nil {
 		return 0, 0, err
@@ -159,12 +161,8 @@ func readRecords(f *os.File, fn func(r *record, p *payload) error) (size, garbag
 			off = next
 			continue
 		}
-		var p payload
-		if err := json.Unmarshal(body, &p); err != nil {
+		if err := fn(&record{off: off, size: int(n), holders: map[*stored]struct{}{}}, body); err != nil {
 			return 0, 0, fmt.Errorf("dynamodb data %s at %d: %w", f.Name(), off, err)
-		}
-		if err := fn(&record{off: off, size: int(n), holders: map[*stored]struct{}{}}, &p); err != nil {
-			return 0, 0, err
 		}
 		off = next
 	}
@@ -179,24 +177,25 @@ func readRecords(f *os.File, fn func(r *record, p *payload) error) (size, garbag
 	return off, garbage, nil
 }
 
-// load reads the data file into s.tables, scrubbing whatever a crash left
-// superseded but not yet erased.
-func (s *Server) load(dir string) error {
+// open opens the data file, cuts a torn end off, and reads the tables'
+// schemas only (a schema record starts {"create" or {"drop"), so that the
+// tables can be described at once while load reads their items.
+func (s *Server) open(dir string) error {
 	path := filepath.Join(dir, dataFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("open dynamodb data: %w", err)
 	}
 	s.data = &dataFile{f: f, path: path}
-	var superseded []*record
-	size, garbage, err := readRecords(f, func(r *record, p *payload) error {
-		if err := s.replay(r, p, &superseded); err != nil {
+	size, garbage, err := readRecords(f, func(r *record, body []byte) error {
+		if !bytes.HasPrefix(body, []byte(`{"create"`)) && !bytes.HasPrefix(body, []byte(`{"drop"`)) {
+			return nil
+		}
+		var p payload
+		if err := json.Unmarshal(body, &p); err != nil {
 			return err
 		}
-		if len(r.holders) == 0 && len(p.Writes) > 0 {
-			superseded = append(superseded, r)
-		}
-		return nil
+		return s.replay(s.tables, r, &p, new([]*record))
 	})
 	if err != nil {
 		_ = f.Close()
@@ -205,6 +204,35 @@ func (s *Server) load(dir string) error {
 	s.data.size.Store(size)
 	s.data.synced.Store(size)
 	s.data.garbage = garbage
+	return nil
+}
+
+// load reads every item into a new set of tables, which then replaces the
+// schema-only set open made, and scrubs whatever a crash left superseded but
+// not yet erased. Requests that read or write items wait for it.
+func (s *Server) load() error {
+	defer debug.SetGCPercent(debug.SetGCPercent(400)) // fewer collections while the heap only grows
+	tables := map[string]*table{}
+	var superseded []*record
+	_, _, err := readRecords(s.data.f, func(r *record, body []byte) error {
+		var p payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			return err
+		}
+		if err := s.replay(tables, r, &p, &superseded); err != nil {
+			return err
+		}
+		if len(r.holders) == 0 && len(p.Writes) > 0 {
+			superseded = append(superseded, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tables = tables
 	for _, r := range superseded {
 		if len(r.holders) == 0 {
 			if err := s.data.scrub(r); err != nil {
@@ -212,29 +240,35 @@ func (s *Server) load(dir string) error {
 			}
 		}
 	}
-	return s.data.f.Sync()
+	if err := s.data.f.Sync(); err != nil {
+		return err
+	}
+	if s.data.garbage > s.data.size.Load()/2 && s.data.garbage > 1<<20 {
+		return s.compact()
+	}
+	return nil
 }
 
-// replay applies one record read at start.
-func (s *Server) replay(r *record, p *payload, superseded *[]*record) error {
+// replay applies one record read at start to tables.
+func (s *Server) replay(tables map[string]*table, r *record, p *payload, superseded *[]*record) error {
 	r.file = s.data
 	switch {
-	case p.Create != nil && s.tables[p.Create.TableName] != nil:
-		s.tables[p.Create.TableName].schema = *p.Create // a TTL change
+	case p.Create != nil && tables[p.Create.TableName] != nil:
+		tables[p.Create.TableName].schema = *p.Create // a TTL change
 		r.holders[nil] = struct{}{}
 	case p.Create != nil:
 		t, err := newTable(*p.Create)
 		if err != nil {
-			return fmt.Errorf("dynamodb data: table %s: %w", p.Create.TableName, err)
+			return fmt.Errorf("table %s: %w", p.Create.TableName, err)
 		}
-		s.tables[p.Create.TableName] = t
+		tables[p.Create.TableName] = t
 		r.holders[nil] = struct{}{} // schema records stay until compaction
 	case p.Drop != "":
-		s.dropTable(p.Drop)
+		delete(tables, p.Drop)
 		r.holders[nil] = struct{}{}
 	}
 	for _, w := range p.Writes {
-		t := s.tables[w.T]
+		t := tables[w.T]
 		if t == nil {
 			continue // written before its table was dropped
 		}
@@ -244,7 +278,7 @@ func (s *Server) replay(r *record, p *payload, superseded *[]*record) error {
 		}
 		pkey, err := t.primaryKey(t.keyOf(it), true)
 		if err != nil {
-			return fmt.Errorf("dynamodb data: %w", err)
+			return err
 		}
 		if old := t.items[pkey]; old != nil {
 			delete(old.rec.holders, old)

@@ -27,41 +27,60 @@ const maxRequest = 16 << 20
 
 // Server is a durable in-process DynamoDB endpoint.
 type Server struct {
-	mu     sync.RWMutex // reads share it; a write holds it until it is on disk
-	tables map[string]*table
-	data   *dataFile
-	lang   interpreter.Language
-	now    func() time.Time
+	mu      sync.RWMutex // reads share it; a write holds it until it is on disk
+	tables  map[string]*table
+	data    *dataFile
+	lang    interpreter.Language
+	now     func() time.Time
+	ready   chan struct{} // closed once the items are loaded
+	loadErr error         // why they could not be, set before ready closes
 }
 
-// Open reads the data in dir (created if needed) and returns the server.
+// schemaOps are answered while the items are still loading.
+var schemaOps = map[string]bool{"DescribeTable": true, "ListTables": true, "DescribeTimeToLive": true}
+
+// Open opens the data in dir (created if needed) and returns the server as
+// soon as the tables' schemas are read; the items load in the background and
+// every request that reads or writes them waits until they have (see Ready).
 // A journal left by the earlier minidyn-based server is converted once.
 func Open(dir string) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dynamodb data directory: %w", err)
 	}
-	s := &Server{tables: map[string]*table{}, now: time.Now}
+	s := &Server{tables: map[string]*table{}, now: time.Now, ready: make(chan struct{})}
 	_, statErr := os.Stat(filepath.Join(dir, dataFileName))
-	if err := s.load(dir); err != nil {
+	if err := s.open(dir); err != nil {
 		return nil, err
 	}
-	if os.IsNotExist(statErr) {
-		if err := s.importJournal(filepath.Join(dir, "dynamodb.journal")); err != nil {
-			_ = s.Close()
-			return nil, err
+	go func() {
+		err := s.load()
+		if err == nil && os.IsNotExist(statErr) {
+			close(s.ready)
+			err = s.importJournal(filepath.Join(dir, "dynamodb.journal"))
+			if err != nil {
+				s.mu.Lock()
+				s.loadErr = err // requests that come after it fail
+				s.mu.Unlock()
+			}
+			return
 		}
-	}
-	if s.data.garbage > s.data.size.Load()/2 && s.data.garbage > 1<<20 {
-		if err := s.compact(); err != nil {
-			_ = s.Close()
-			return nil, err
-		}
-	}
+		s.loadErr = err
+		close(s.ready)
+	}()
 	return s, nil
 }
 
-// Close closes the data file.
+// Ready waits until the items are loaded and returns why they could not be.
+func (s *Server) Ready() error {
+	<-s.ready
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.loadErr
+}
+
+// Close closes the data file, once the items are loaded.
 func (s *Server) Close() error {
+	<-s.ready
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.data.f.Close()
@@ -107,6 +126,11 @@ func (s *Server) handle(op string, body []byte) (any, *apiError) {
 	h, ok := operations[op]
 	if !ok {
 		return nil, &apiError{status: 400, kind: "UnknownOperationException", msg: "operation " + op + " is not supported here"}
+	}
+	if !schemaOps[op] {
+		if err := s.Ready(); err != nil {
+			return nil, internal(fmt.Errorf("dynamodb data could not be read: %w", err))
+		}
 	}
 	return h(s, body)
 }
