@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -214,19 +215,52 @@ func (s *Server) load() error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400)) // fewer collections while the heap only grows
 	tables := map[string]*table{}
 	var superseded []*record
+	// Records are decoded in batches, in parallel, and applied in order.
+	type read struct {
+		r    *record
+		body []byte
+		p    payload
+		err  error
+	}
+	var batch []read
+	apply := func() error {
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < len(batch); i += workers {
+					batch[i].err = json.Unmarshal(batch[i].body, &batch[i].p)
+				}
+			}(w)
+		}
+		wg.Wait()
+		for i := range batch {
+			rd := &batch[i]
+			if rd.err != nil {
+				return rd.err
+			}
+			if err := s.replay(tables, rd.r, &rd.p, &superseded); err != nil {
+				return err
+			}
+			if len(rd.r.holders) == 0 && len(rd.p.Writes) > 0 {
+				superseded = append(superseded, rd.r)
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
 	_, _, err := readRecords(s.data.f, func(r *record, body []byte) error {
-		var p payload
-		if err := json.Unmarshal(body, &p); err != nil {
-			return err
-		}
-		if err := s.replay(tables, r, &p, &superseded); err != nil {
-			return err
-		}
-		if len(r.holders) == 0 && len(p.Writes) > 0 {
-			superseded = append(superseded, r)
+		batch = append(batch, read{r: r, body: body})
+		if len(batch) == 1024 {
+			return apply()
 		}
 		return nil
 	})
+	if err == nil {
+		err = apply()
+	}
 	if err != nil {
 		return err
 	}
