@@ -495,6 +495,10 @@ func (l *tables) blankIdioms(text string) string {
 
 func blank(s string) string { return strings.Repeat("_", len(s)) }
 
+// mildWeight is the weight of the lexicon's mild terms (infra/lexicon/labels.json):
+// clinical and everyday words that never flag alone.
+const mildWeight = 0.35
+
 // ruleWindow is how far a phrase rule's match may reach from its trigger word.
 const ruleWindow = 100
 
@@ -658,7 +662,9 @@ func combine(hits []hit, minorContext bool) Scores {
 		s[i] = 1 - clean[i]
 	}
 	at := func(l Label) *float64 { return &s[labelIndex(l)] }
-	if minorContext {
+	// A minor's context makes sexual content sexual/minors, but not a mild
+	// (clinical) term: "children learn about the anus" is biology.
+	if minorContext && *at(Sexual) > mildWeight {
 		*at(SexualMinors) = max(*at(SexualMinors), *at(Sexual))
 	}
 	// The grave labels imply their parents: sexual content with minors is sexual.
