@@ -99,7 +99,7 @@ func evaluateFile(t *testing.T, path string) EvalReport {
 // TestRound3Sets holds the third round's sets to their figures. The tuning
 // half was read while writing the round's rules; the held-out half never was
 // (its misses are not logged), and its floors sit just under what make
-// eval-classifier measured once the round was done (68/78 precision 0.872,
+// eval-classifier measured once the round was done (68/75 precision 0.907,
 // 68/79 recall 0.861): a rule change that lowers them has regressed.
 func TestRound3Sets(t *testing.T) {
 	rep := evaluateFile(t, "testdata/round3-tune.tsv")
@@ -110,7 +110,7 @@ func TestRound3Sets(t *testing.T) {
 		t.Errorf("round 3 tuning half: flagged precision %.3f, recall %.3f; want both >= 0.97", p, r)
 	}
 	held := evaluateFile(t, "testdata/round3-heldout.tsv")
-	if p, r := held.Flagged.Precision(), held.Flagged.Recall(); p < 0.86 || r < 0.85 {
-		t.Errorf("round 3 held-out half: flagged precision %.3f, recall %.3f; want >= 0.86 and >= 0.85", p, r)
+	if p, r := held.Flagged.Precision(), held.Flagged.Recall(); p < 0.89 || r < 0.85 {
+		t.Errorf("round 3 held-out half: flagged precision %.3f, recall %.3f; want >= 0.89 and >= 0.85", p, r)
 	}
 }
