@@ -82,7 +82,7 @@ func NewDocs(_ context.Context, _ function.Deps) (any, error) {
 			"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 		assets: assets,
 	}
-	return apigw.Handle(d.serve), nil
+	return apigw.Handle(d.serve, apigw.Accepts{Query: []string{"v"}}), nil
 }
 
 // serve answers GET /docs and GET /docs/{asset}.

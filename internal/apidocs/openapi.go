@@ -23,5 +23,5 @@ func NewOpenAPI(_ context.Context, _ function.Deps) (any, error) {
 		// A public document: let editors and other Swagger UIs load it.
 		resp.Headers["Access-Control-Allow-Origin"] = "*"
 		return resp, nil
-	}), nil
+	}, apigw.Accepts{}), nil
 }

@@ -139,7 +139,7 @@ func NewCreatePost(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(p.Create), nil
+	return apigw.Handle(p.Create, apigw.Accepts{Body: true}), nil
 }
 
 // NewListPosts builds GET /posts (public; ?status=flagged needs admin).
@@ -148,7 +148,7 @@ func NewListPosts(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(p.List), nil
+	return apigw.Handle(p.List, apigw.Accepts{Query: []string{"status", "limit", "cursor"}}), nil
 }
 
 // NewGetPost builds GET /posts/{id} (public for published posts, writer for the others).
@@ -157,7 +157,7 @@ func NewGetPost(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(p.Get), nil
+	return apigw.Handle(p.Get, apigw.Accepts{}), nil
 }
 
 // NewUpdatePost builds PUT /posts/{id} (writer).
@@ -166,7 +166,7 @@ func NewUpdatePost(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(p.Update), nil
+	return apigw.Handle(p.Update, apigw.Accepts{Body: true}), nil
 }
 
 // NewDeletePost builds DELETE /posts/{id} (admin).
@@ -175,7 +175,7 @@ func NewDeletePost(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(p.Delete), nil
+	return apigw.Handle(p.Delete, apigw.Accepts{}), nil
 }
 
 // NewReviewPost builds POST /posts/{id}/review (admin).
@@ -184,7 +184,7 @@ func NewReviewPost(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(p.Review), nil
+	return apigw.Handle(p.Review, apigw.Accepts{Body: true}), nil
 }
 
 type response = events.APIGatewayV2HTTPResponse
@@ -194,11 +194,8 @@ func (s *Posts) Create(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if _, err := auth.Require(req, auth.Writer); err != nil {
 		return response{}, err
 	}
-	var c Content
-	if err := apigw.DecodeJSON(req, &c, 0); err != nil {
-		return response{}, err
-	}
-	if err := c.Validate(); err != nil {
+	c, err := readContent(req)
+	if err != nil {
 		return response{}, err
 	}
 	now := s.Now().UTC()
@@ -224,6 +221,19 @@ func (s *Posts) Create(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 		resp.Headers["Location"] = "/posts/" + id
 	}
 	return resp, err
+}
+
+// readContent decodes and checks a post's content, naming every bad field at once.
+func readContent(req events.APIGatewayV2HTTPRequest) (Content, error) {
+	var (
+		v apigw.Validator
+		c Content
+	)
+	if err := v.DecodeJSON(req, &c, 0); err != nil {
+		return Content{}, err
+	}
+	c.check(&v)
+	return c, v.Err()
 }
 
 // List pages through published posts, or (admin) the flagged review queue, newest first.
@@ -321,11 +331,8 @@ func (s *Posts) Update(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if !ok {
 		return response{}, notFound()
 	}
-	var c Content
-	if err := apigw.DecodeJSON(req, &c, 0); err != nil {
-		return response{}, err
-	}
-	if err := c.Validate(); err != nil {
+	c, err := readContent(req)
+	if err != nil {
 		return response{}, err
 	}
 	p, _, err := s.Store.Edit(ctx, id, c, s.Now().UTC())

@@ -139,6 +139,12 @@ type Content struct {
 // Validate trims the title and author and checks every field, naming each bad one.
 func (c *Content) Validate() error {
 	var v apigw.Validator
+	c.check(&v)
+	return v.Err()
+}
+
+// check is Validate, recording in v, which may already name fields the body got wrong.
+func (c *Content) check(v *apigw.Validator) {
 	c.Title = strings.TrimSpace(c.Title)
 	if v.Check(c.Title != "", "title", "is required and must not be blank") {
 		v.Check(utf8.RuneCountInString(c.Title) <= MaxTitleChars, "title", "must be at most "+strconv.Itoa(MaxTitleChars)+" characters")
@@ -169,7 +175,6 @@ func (c *Content) Validate() error {
 			v.Add("paragraphs", "must hold at most "+strconv.Itoa(MaxContentBytes)+" bytes of UTF-8 text in all")
 		}
 	}
-	return v.Err()
 }
 
 // maxSlugBase bounds the title part of a slug, in bytes.

@@ -45,7 +45,7 @@ func NewRedrivePosts(_ context.Context, d function.Deps) (any, error) {
 		return nil, err
 	}
 	r := &Redrive{SQS: awsclients.SQS(d.AWS), DeadLetterARN: arn}
-	return apigw.Handle(r.Start), nil
+	return apigw.Handle(r.Start, apigw.Accepts{}), nil
 }
 
 // Start starts moving the dead letters back, unless a move is running already (409).

@@ -41,7 +41,9 @@ func NewClassify(ctx context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(Handler(c)), nil
+	return apigw.Handle(Handler(c),
+		apigw.Accepts{Route: "GET /classify", Query: []string{"message"}},
+		apigw.Accepts{Route: "POST /classify", Body: true}), nil
 }
 
 // Handler serves both forms of /classify with c.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -63,7 +64,10 @@ func buildEvent(r *http.Request, rt samtemplate.Route, params map[string]string,
 		ev.PathParameters = params
 	}
 	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
+		// A JSON string holds only valid UTF-8 (encoding/json would put U+FFFD
+		// in place of the rest): a body that is not is sent base64-encoded, so
+		// that the function sees the bytes the client sent and can refuse them.
+		if isText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body = base64.StdEncoding.EncodeToString(body)

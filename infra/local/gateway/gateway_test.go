@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -383,28 +384,37 @@ func TestQueryParameters(t *testing.T) {
 }
 
 func TestEventBodyEncoding(t *testing.T) {
-	payload := []byte("{\"k\":\"v\"}\x00\xff")
+	text := []byte("{\"k\":\"v\u00e9\"}\x00")
+	// Not UTF-8: a JSON event could not carry these bytes as a string.
+	binary := []byte("{\"k\":\"v\"}\x00\xff")
 	tests := []struct {
 		contentType string
 		wantBase64  bool
+		payload     []byte
 	}{
-		{"application/json", false},
-		{"application/json; charset=utf-8", false},
-		{"application/problem+json", false},
-		{"text/plain", false},
-		{"text/csv; charset=utf-8", false},
-		{"application/xml", false},
-		{"application/atom+xml", false},
-		{"application/javascript", false},
-		{"application/x-www-form-urlencoded", false},
-		{"application/octet-stream", true},
-		{"image/png", true},
-		{"multipart/form-data; boundary=x", true},
-		{"", true},
-		{"not a media type", true},
+		{"application/json", true, binary},
+		{"text/plain", true, binary},
+		{"application/json", false, nil},
+		{"application/json; charset=utf-8", false, nil},
+		{"application/problem+json", false, nil},
+		{"text/plain", false, nil},
+		{"text/csv; charset=utf-8", false, nil},
+		{"application/xml", false, nil},
+		{"application/atom+xml", false, nil},
+		{"application/javascript", false, nil},
+		{"application/x-www-form-urlencoded", false, nil},
+		{"application/octet-stream", true, nil},
+		{"image/png", true, nil},
+		{"multipart/form-data; boundary=x", true, nil},
+		{"", true, nil},
+		{"not a media type", true, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.contentType, func(t *testing.T) {
+		payload := tt.payload
+		if payload == nil {
+			payload = text
+		}
+		t.Run(fmt.Sprintf("%s %q", tt.contentType, payload), func(t *testing.T) {
 			r := httptest.NewRequest("POST", "/x", bytes.NewReader(payload))
 			if tt.contentType != "" {
 				r.Header.Set("Content-Type", tt.contentType)

@@ -37,7 +37,7 @@ type pushBody struct {
 // NewPush builds POST /data/{customerId}/{dialogId} (writer): append one
 // message to a dialog, creating it (consent pending) on first write.
 func NewPush(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, func(l *config.Loader) (handler, error) {
+	return construct(d, apigw.Accepts{Body: true}, func(l *config.Loader) (handler, error) {
 		store := storeFromEnv(d, l)
 		idem := queue.NewDynamoStore(awsclients.DynamoDB(d.AWS), l.String("IDEMPOTENCY_TABLE"))
 		return push(store, queue.Idempotent{Store: idem}), nil
@@ -55,7 +55,7 @@ func parsePush(req events.APIGatewayV2HTTPRequest) (customerID, dialogID string,
 		v.Check(validKey(key), IdempotencyHeader, "must be 1 to 255 printable ASCII characters")
 	}
 	var b pushBody
-	if err := apigw.DecodeJSON(req, &b, dialogs.MaxBodyBytes); err != nil {
+	if err := v.DecodeJSON(req, &b, dialogs.MaxBodyBytes); err != nil {
 		return "", "", m, "", err
 	}
 	if v.Check(b.Text != nil, "text", "is required") {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -41,24 +42,58 @@ func DecodeJSON(req events.APIGatewayV2HTTPRequest, dst any, maxBytes int) error
 	if start == len(data) {
 		return BadRequest("request body is empty; send " + want)
 	}
-	if !utf8.Valid(data) {
-		return BadRequest("request body is not valid UTF-8 (first bad byte at " + position(data, firstInvalidUTF8(data)) + ")")
-	}
-
 	if bytes.Equal(bytes.TrimRight(data[start:], " \t\r\n"), []byte("null")) && !nullable(dst) {
 		return BadRequest("request body must be " + want + ", not null")
+	}
+	// Text that encoding/json would rewrite (invalid UTF-8, lone surrogates)
+	// or keep (NUL) is refused, field by field, before anything is decoded.
+	var textErrs []FieldError
+	if json.Valid(data) {
+		textErrs = checkText(data)
+	} else if !utf8.Valid(data) {
+		return BadRequest("request body is not valid UTF-8 (first bad byte at " + position(data, firstInvalidUTF8(data)) + ")")
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(data, dst, err)
+		err = decodeError(data, dst, err)
+		var p *Problem
+		if len(textErrs) > 0 && errors.As(err, &p) && (p.Type == TypeValidation || p.Status == 400) {
+			return Validation(mergeFieldErrors(textErrs, p.Errors)...)
+		}
+		return err
 	}
 	if end := skipSpace(data, int(dec.InputOffset())); end < len(data) {
 		return BadRequest("request body has data after the JSON value, at " + position(data, end) +
 			"; send exactly one JSON value")
 	}
+	if len(textErrs) > 0 {
+		return Validation(textErrs...)
+	}
 	return nil
+}
+
+// mergeFieldErrors is a followed by the errors of b for fields a does not name.
+func mergeFieldErrors(a, b []FieldError) []FieldError {
+	out := append([]FieldError(nil), a...)
+	for _, e := range b {
+		if !slices.ContainsFunc(out, func(o FieldError) bool { return o.Field == e.Field }) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// fieldErrors names every field of data that dst cannot take: values of the
+// wrong kind and fields dst does not declare, all at once.
+func fieldErrors(data []byte, dst any) []FieldError {
+	errs := typeErrors(data, reflect.TypeOf(dst))
+	var unknown []FieldError
+	for _, f := range unknownFields(data, reflect.TypeOf(dst)) {
+		unknown = append(unknown, FieldError{Field: f, Message: "is not an accepted field"})
+	}
+	return mergeFieldErrors(errs, unknown)
 }
 
 // nullable reports whether a top-level JSON null means something for dst:
@@ -140,9 +175,15 @@ func decodeError(data []byte, dst any, err error) error {
 				return BadRequest("request body must be " + describe(typ.Type) + ", not " + article(typ.Value))
 			}
 		}
+		if all := fieldErrors(data, dst); len(all) > 0 {
+			return Validation(all...)
+		}
 		return Invalid(field, typeMessage(typ))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if all := fieldErrors(data, dst); len(all) > 0 {
+			return Validation(all...)
+		}
 		fields := unknownFields(data, reflect.TypeOf(dst))
 		if len(fields) == 0 {
 			if s, err := strconv.Unquote(name); err == nil {

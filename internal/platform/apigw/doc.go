@@ -13,7 +13,7 @@
 //
 //	type (prefix tag:mosaic-platform.github.io,2026:problem/)  status  meaning
 //	bad-request             400  the request cannot be read: malformed JSON, empty body, bad encoding
-//	validation              400  the request was read but fields are invalid; errors[] names each one
+//	validation              400  the request was read but fields are invalid; errors[] names every one at once
 //	invalid-cursor          400  the cursor was altered, is malformed, or belongs to other filters
 //	unauthorized            401  no token, a malformed Authorization header, or an unknown token
 //	forbidden               403  the token's role is too low for this operation
@@ -27,4 +27,13 @@
 //	service-unavailable     503  a dependency is not ready; retry after Retry-After
 //
 // Every problem also carries request_id, the value of the X-Request-Id header.
+//
+// Strict input. Text is refused, never rewritten: DecodeJSON names every body
+// string (value or field name) that is not valid UTF-8, holds a lone surrogate
+// escape (\ud800) or NUL, which encoding/json would silently turn into U+FFFD
+// or keep; it names every field of the wrong kind, not only the first; and
+// [Validator.DecodeJSON] lets a handler's own checks join those in one 400.
+// Routes declare what they read with [Accepts]: Handle refuses any other query
+// parameter (offset and page point to cursor) and a body sent to a route that
+// reads none, before the handler runs.
 package apigw

@@ -25,17 +25,28 @@ const RequestIDHeader = "X-Request-Id"
 type HandlerFunc = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
 // Handle wraps h with the conventions of every endpoint: a request id in ctx and
-// in the X-Request-Id header, errors and panics rendered as problem details.
-// The returned handler never returns an error, so API Gateway always gets the
-// response Mosaic chose rather than its own bare 500.
-func Handle(h HandlerFunc) HandlerFunc {
+// in the X-Request-Id header, errors and panics rendered as problem details,
+// and, given the routes' declarations, a 400 for any query parameter or body
+// they do not read (see Accepts), before h runs. The returned handler never
+// returns an error, so API Gateway always gets the response Mosaic chose
+// rather than its own bare 500.
+func Handle(h HandlerFunc, accepts ...Accepts) HandlerFunc {
 	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		id := req.RequestContext.RequestID
 		if id == "" {
 			id = rand.Text()
 		}
 		ctx = obs.WithRequestID(ctx, id)
-		resp, err := call(ctx, h, req)
+		var (
+			resp events.APIGatewayV2HTTPResponse
+			err  error
+		)
+		if a, declared := acceptsFor(accepts, req); declared {
+			err = a.check(req)
+		}
+		if err == nil {
+			resp, err = call(ctx, h, req)
+		}
 		if err == nil && resp.StatusCode == 0 {
 			err = errors.New("handler returned a response without a status code")
 		}

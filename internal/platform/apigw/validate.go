@@ -1,5 +1,11 @@
 package apigw
 
+import (
+	"errors"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
 // Validator collects field errors so that one 400 names every bad field.
 // The zero value is ready to use.
 type Validator struct {
@@ -43,4 +49,21 @@ func (v *Validator) Err() error {
 		return nil
 	}
 	return Validation(append([]FieldError(nil), v.errs...)...)
+}
+
+// DecodeJSON is DecodeJSON that records the body's field errors (bad text,
+// wrong kinds, unknown fields) in v instead of returning them, so that the
+// checks that follow add their own and one 400 names every bad field. dst is
+// filled as far as the body allows; a field already named is not checked
+// again (see Add). Only a body that cannot be read at all is returned.
+func (v *Validator) DecodeJSON(req events.APIGatewayV2HTTPRequest, dst any, maxBytes int) error {
+	err := DecodeJSON(req, dst, maxBytes)
+	var p *Problem
+	if errors.As(err, &p) && p.Type == TypeValidation && len(p.Errors) > 0 {
+		for _, e := range p.Errors {
+			v.Add(e.Field, e.Message)
+		}
+		return nil
+	}
+	return err
 }

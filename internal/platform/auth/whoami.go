@@ -22,5 +22,5 @@ func NewWhoAmI(_ context.Context, _ function.Deps) (any, error) {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		return apigw.JSON(200, WhoAmI{Role: role.String()})
-	}), nil
+	}, apigw.Accepts{}), nil
 }

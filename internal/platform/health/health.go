@@ -37,7 +37,7 @@ func handler(version string, now func() time.Time) func(context.Context, events.
 		}
 		resp.Headers["Cache-Control"] = "no-store" // a liveness answer is only true now
 		return resp, nil
-	})
+	}, apigw.Accepts{})
 }
 
 // Version returns the running build's version: the main module's version when

@@ -54,12 +54,15 @@ func NewAnalytics(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	h := func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if req.RouteKey == "GET /api/analytics/summary" {
 			return s.Summary(ctx, req)
 		}
 		return s.Analytics(ctx, req)
-	}), nil
+	}
+	return apigw.Handle(h,
+		apigw.Accepts{Route: "GET /api/analytics", Query: []string{"query", "format", "limit", "cursor"}},
+		apigw.Accepts{Route: "GET /api/analytics/summary", Query: []string{"days"}}), nil
 }
 
 // Analytics answers GET /api/analytics/: one query with ?query=, else every

@@ -57,7 +57,7 @@ func NewFeedback(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(s.Feedback), nil
+	return apigw.Handle(s.Feedback, apigw.Accepts{Body: true}), nil
 }
 
 // ClientKey identifies the sender of a request for caps and rate limits: its

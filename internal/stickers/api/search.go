@@ -62,7 +62,7 @@ func NewSearch(_ context.Context, d function.Deps) (any, error) {
 	// invocation: CPU only, off the init path; the first search waits for it
 	// only if it comes sooner.
 	go s.prepare(catalog.English)
-	return apigw.Handle(s.Search), nil
+	return apigw.Handle(s.Search, apigw.Accepts{Query: []string{"query", "limit", "lang"}}), nil
 }
 
 // QueryKey is the key an English query's usage and feedback are kept under:

@@ -49,7 +49,7 @@ func NewPutSticker(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(s.PutSticker), nil
+	return apigw.Handle(s.PutSticker, apigw.Accepts{Body: true}), nil
 }
 
 // PutSticker adds a sticker to the catalog or replaces the one with its id

@@ -38,7 +38,7 @@ const (
 
 // New builds GET /api/counter/ (public).
 func New(_ context.Context, _ function.Deps) (any, error) {
-	return apigw.Handle(Handle), nil
+	return apigw.Handle(Handle, apigw.Accepts{Query: []string{"digit", "n", "count"}}), nil
 }
 
 // Handle answers one counter request.

@@ -26,7 +26,10 @@ func New(_ context.Context, d function.Deps) (any, error) {
 		return nil, err
 	}
 	s := &Service{Store: catalog.New(awsclients.DynamoDB(d.AWS), table)}
-	return apigw.Handle(s.Handle), nil
+	return apigw.Handle(s.Handle, apigw.Accepts{Query: []string{"from", "to"}, QueryRule: func(name string, vals []string) bool {
+		rest, ok := strings.CutPrefix(name, "to") // the seed's &to<date>
+		return ok && misspeltTo(rest, vals)
+	}}), nil
 }
 
 // Handle answers GET /country-stats.

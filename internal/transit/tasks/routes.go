@@ -79,7 +79,7 @@ func NewProcessRequest(_ context.Context, d function.Deps) (any, error) {
 		return nil, err
 	}
 	r := Routes{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table).WithOutbox(obTable), Outbox: ob, Now: time.Now}
-	return apigw.Handle(r.Create), nil
+	return apigw.Handle(r.Create, apigw.Accepts{Query: []string{"date"}}), nil
 }
 
 // NewProcessRequestStatus builds GET /process-request/{task_id} (reader).
@@ -90,7 +90,7 @@ func NewProcessRequestStatus(_ context.Context, d function.Deps) (any, error) {
 		return nil, err
 	}
 	r := Routes{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table), Now: time.Now}
-	return apigw.Handle(r.Status), nil
+	return apigw.Handle(r.Status, apigw.Accepts{}), nil
 }
 
 // Create validates the date, stores a queued task and enqueues its fan-out.
