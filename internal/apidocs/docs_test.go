@@ -101,7 +101,7 @@ func documentedAssets(t *testing.T) []string {
 // is sent to the page instead, relatively, so that any base path holds.
 func TestDocsPageWithTrailingSlash(t *testing.T) {
 	h := handler(t, apidocs.NewDocs)
-	for query, want := range map[string]string{"": "../docs", "x=1": "../docs?x=1"} {
+	for query, want := range map[string]string{"": "../docs", "v=1": "../docs?v=1"} {
 		req := event(t, "docs.json")
 		req.RawPath = "/docs/"
 		req.RequestContext.HTTP.Path = req.RawPath
