@@ -43,5 +43,5 @@ func NewPage(_ context.Context, _ function.Deps) (any, error) {
 			return events.APIGatewayV2HTTPResponse{StatusCode: 304, Headers: h}, nil
 		}
 		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: h, Body: page}, nil
-	}), nil
+	}, apigw.Accepts{}), nil
 }
