@@ -215,3 +215,31 @@ func TestErasedDataLeavesTheDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestOldJournalConverted: a data directory written by the earlier
+// minidyn-based server (a journal of requests) is converted at first start,
+// a torn last line ignored, and the journal removed.
+func TestOldJournalConverted(t *testing.T) {
+	dir := t.TempDir()
+	journal := `{"op":"CreateTable","body":{"TableName":"t","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"BillingMode":"PAY_PER_REQUEST"}}
+{"op":"PutItem","body":{"TableName":"t","Item":{"pk":{"S":"a"},"sk":{"S":"meta"},"title":{"S":"first"}}}}
+{"op":"UpdateItem","body":{"TableName":"t","Key":{"pk":{"S":"a"},"sk":{"S":"meta"}},"UpdateExpression":"SET title = :t","ExpressionAttributeValues":{":t":{"S":"kept"}}}}
+{"op":"PutItem","body":{"TableName":"t","Item":{"pk":{"S":"torn"`
+	if err := os.WriteFile(filepath.Join(dir, "dynamodb.journal"), []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, round := range []string{"converted", "after a restart"} {
+		in := start(t, dir)
+		out, err := in.client.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("a")})
+		if err != nil {
+			t.Fatalf("%s: %v", round, err)
+		}
+		if v, _ := out.Item["title"].(*types.AttributeValueMemberS); v == nil || v.Value != "kept" {
+			t.Errorf("%s: item = %v, want title kept", round, out.Item)
+		}
+		in.stop()
+		if _, err := os.Stat(filepath.Join(dir, "dynamodb.journal")); !os.IsNotExist(err) {
+			t.Errorf("%s: the old journal is still there (%v)", round, err)
+		}
+	}
+}

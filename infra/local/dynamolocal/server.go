@@ -55,14 +55,7 @@ func Open(dir string) (*Server, error) {
 	go func() {
 		err := s.load()
 		if err == nil && os.IsNotExist(statErr) {
-			close(s.ready)
 			err = s.importJournal(filepath.Join(dir, "dynamodb.journal"))
-			if err != nil {
-				s.mu.Lock()
-				s.loadErr = err // requests that come after it fail
-				s.mu.Unlock()
-			}
-			return
 		}
 		s.loadErr = err
 		close(s.ready)
@@ -349,7 +342,11 @@ func (s *Server) importJournal(path string) error {
 		if json.Unmarshal([]byte(line), &e) != nil {
 			continue // a torn last line
 		}
-		if _, aerr := s.handle(e.Op, e.Body); aerr != nil && aerr.status >= 500 {
+		op, ok := operations[e.Op]
+		if !ok {
+			continue // a read, journaled by mistake: nothing to apply
+		}
+		if _, aerr := op(s, e.Body); aerr != nil && aerr.status >= 500 { // not s.handle: that waits for this load
 			return fmt.Errorf("convert old dynamodb journal: %w", errors.New(aerr.msg))
 		}
 	}
