@@ -1,39 +1,43 @@
 // Package catalog keeps what country-stats reads: one item per ingested
-// city-day with its statistics, the sums per country and day kept up to date
-// with them in the same transaction, and the countries the reference server
-// has listed. A year of statistics is then a dozen Query requests, whatever
-// the number of cities, and never a read of a raw file.
+// city-day with its statistics, and per month one item holding the sums of
+// every day and country of that month, kept up to date with the city-days in
+// the same transaction; and the countries the reference server has listed. A
+// year of statistics is then one BatchGetItem of a dozen items, whatever the
+// number of cities, and never a read of a raw file.
 package catalog
 
-// Table design (TransitTable, string keys pk/sk). <country key> and
-// <city key> are objects.NameKey of the exact names, which the items carry:
+// Table design (TransitTable, string keys pk/sk). <country key> is
+// objects.NameKey of the exact name, which the items carry:
 //
 //	pk = CITYDAY#<YYYY-MM>  sk = <YYYY-MM-DD>#<country key>#<city id>
 //	    one ingested city-day: country, city, city_id, date, sha256, version and its sums
-//	pk = DAY#<YYYY-MM>      sk = <YYYY-MM-DD>#<country key>
-//	    the sums over the country's cities ingested that day: country, date, cities and the sums
+//	pk = MONTH#<YYYY-MM>    sk = SUMS
+//	    sums: gzip'd JSON {"n": {<country key>: name}, "d": {<date>: {<country key>:
+//	    [cities, records, passengers, delay_micros, delay_count, accidents]}}}; version
 //	pk = COUNTRY            sk = <country key>
 //	    a country the reference server listed: name
 //
-// Sums are records, passengers, delay_micros, delay_count and accidents:
-// never averages, so they add up exactly.
+// Sums are never averages, so they add up exactly.
 //
-// Access patterns: record a city-day (GetItem of its item, then one
-// TransactWriteItems that puts it, conditioned on the version read, and ADDs
-// the difference to its country-day; a conflict is retried); read every
-// country-day of a date range (one consistent Query per month, run
-// concurrently); list the countries (Query on pk COUNTRY). A month partition
-// takes one write per city ingested that month, far below a partition's
-// 1,000 writes/s.
+// Access patterns: record a city-day (GetItem of it and of its month, then one
+// TransactWriteItems putting both, each conditioned on the version read; a
+// conflict with another city of the same month is retried); read every
+// country-day of a date range (one consistent BatchGetItem of its months);
+// list the countries (Query on pk COUNTRY). A month item takes one write per
+// city ingested that month, and 200 countries of a month pack into well under
+// DynamoDB's 400 KB.
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -99,19 +103,66 @@ func cityDayKey(d CityDay) map[string]types.AttributeValue {
 	}
 }
 
+func monthKey(m string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": str("MONTH#" + m), "sk": str("SUMS")}
+}
+
+// monthSums is the content of a month item.
+type monthSums struct {
+	Names map[string]string              `json:"n"` // country key → exact name
+	Days  map[string]map[string][6]int64 `json:"d"` // date → country key → cities and the Sums, in field order
+}
+
+// maxMonthBytes bounds a month item's packed sums, below DynamoDB's 400 KB item limit.
+const maxMonthBytes = 350 << 10
+
+func decodeMonth(it map[string]types.AttributeValue) (monthSums, int64, error) {
+	m := monthSums{Names: map[string]string{}, Days: map[string]map[string][6]int64{}}
+	if it == nil {
+		return m, 0, nil
+	}
+	b, ok := it["sums"].(*types.AttributeValueMemberB)
+	if !ok {
+		return m, 0, errors.New("month item without sums")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b.Value))
+	if err != nil {
+		return m, 0, fmt.Errorf("month sums: %w", err)
+	}
+	if err := json.NewDecoder(zr).Decode(&m); err != nil {
+		return m, 0, fmt.Errorf("month sums: %w", err)
+	}
+	return m, dynamoitem.Int(it, "version"), nil
+}
+
+func encodeMonth(m monthSums) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(m); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() > maxMonthBytes {
+		return nil, fmt.Errorf("a month's sums take %d bytes packed, more than %d", buf.Len(), maxMonthBytes)
+	}
+	return buf.Bytes(), nil
+}
+
 // recordTries bounds the retries of a city-day whose transaction conflicts
-// with another city of the same country-day.
-const recordTries = 12
+// with another city of the same month.
+const recordTries = 20
 
 // Record stores d and adds its difference from what was recorded for the
-// same city-day before (nothing, the first time) to its country-day, in one
+// same city-day before (nothing, the first time) to its month's sums, in one
 // transaction. Recording the same file again changes nothing, so a
 // redelivered message never counts a city twice. It reports whether it wrote.
 func (c *Catalog) Record(ctx context.Context, d CityDay) (bool, error) {
 	var err error
 	for try := range recordTries {
 		if try > 0 {
-			wait := time.Duration(rand.N(int64(5*time.Millisecond)<<min(try, 8))) + time.Millisecond
+			wait := time.Duration(rand.N(int64(5*time.Millisecond)<<min(try, 7))) + time.Millisecond
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
@@ -128,64 +179,84 @@ func (c *Catalog) Record(ctx context.Context, d CityDay) (bool, error) {
 	return false, fmt.Errorf("record %s %q %d: still conflicting after %d tries: %w", d.Date, d.Country, d.CityID, recordTries, err)
 }
 
+func (c *Catalog) get(ctx context.Context, key map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	out, err := c.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, err
+	}
+	return out.Item, nil
+}
+
 func (c *Catalog) record(ctx context.Context, d CityDay) (bool, error) {
 	key := cityDayKey(d)
-	out, err := c.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.table), Key: key, ConsistentRead: aws.Bool(true)})
+	old, err := c.get(ctx, key)
 	if err != nil {
 		return false, fmt.Errorf("read city-day %s %q %d: %w", d.Date, d.Country, d.CityID, err)
 	}
 	var (
-		old     Sums
+		prev    Sums
 		version int64
 		cities  int64 = 1
 	)
-	if out.Item != nil {
-		old, version, cities = sums(out.Item), dynamoitem.Int(out.Item, "version"), 0
-		if dynamoitem.String(out.Item, "sha256") == d.SHA256 && old == d.Sums {
+	if old != nil {
+		prev, version, cities = sums(old), dynamoitem.Int(old, "version"), 0
+		if dynamoitem.String(old, "sha256") == d.SHA256 && prev == d.Sums {
 			return false, nil // recorded already
 		}
 	}
+	mkey := monthKey(month(d.Date))
+	mitem, err := c.get(ctx, mkey)
+	if err != nil {
+		return false, fmt.Errorf("read the sums of %s: %w", month(d.Date), err)
+	}
+	ms, mversion, err := decodeMonth(mitem)
+	if err != nil {
+		return false, err
+	}
+	country := objects.NameKey(d.Country)
+	ms.Names[country] = d.Country
+	if ms.Days[d.Date] == nil {
+		ms.Days[d.Date] = map[string][6]int64{}
+	}
+	delta := d.Sums.minus(prev)
+	day := ms.Days[d.Date][country]
+	for i, v := range [6]int64{cities, delta.Records, delta.Passengers, delta.DelayMicros, delta.DelayCount, delta.Accidents} {
+		day[i] += v
+	}
+	ms.Days[d.Date][country] = day
+	packed, err := encodeMonth(ms)
+	if err != nil {
+		return false, fmt.Errorf("record city-day %s %q %d: %w", d.Date, d.Country, d.CityID, err)
+	}
+
 	item := map[string]types.AttributeValue{
 		"country": str(d.Country), "city": str(d.City), "city_id": num(int64(d.CityID)), "date": str(d.Date),
 		"sha256": str(d.SHA256), "version": num(version + 1),
 	}
-	for k, v := range key {
-		item[k] = v
-	}
-	for k, v := range sumAttrs(d.Sums) {
-		item[k] = v
-	}
-	put := &types.Put{TableName: aws.String(c.table), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)")}
-	if out.Item != nil {
-		put.ConditionExpression = aws.String("#version = :v")
-		put.ExpressionAttributeNames = map[string]string{"#version": "version"}
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(version)}
-	}
-	delta := d.Sums.minus(old)
-	values := map[string]types.AttributeValue{":country": str(d.Country), ":date": str(d.Date), ":cities": num(cities)}
-	names := map[string]string{"#country": "country", "#date": "date", "#cities": "cities"}
-	add := "#cities :cities"
-	for k, v := range sumAttrs(delta) { // every name a placeholder: some, such as records, are reserved words
-		values[":"+k], names["#"+k] = v, k
-		add += ", #" + k + " :" + k
-	}
-	update := &types.Update{
-		TableName: aws.String(c.table),
-		Key: map[string]types.AttributeValue{
-			"pk": str("DAY#" + month(d.Date)), "sk": str(d.Date + "#" + objects.NameKey(d.Country)),
-		},
-		UpdateExpression:          aws.String("SET #country = :country, #date = :date ADD " + add),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-	}
+	maps.Copy(item, key)
+	maps.Copy(item, sumAttrs(d.Sums))
+	monthItem := map[string]types.AttributeValue{"sums": &types.AttributeValueMemberB{Value: packed}, "version": num(mversion + 1)}
+	maps.Copy(monthItem, mkey)
 	_, err = c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: put}, {Update: update},
+		{Put: conditionalPut(c.table, item, old != nil, version)},
+		{Put: conditionalPut(c.table, monthItem, mitem != nil, mversion)},
 	}})
 	if err != nil {
 		return false, fmt.Errorf("record city-day %s %q %d: %w", d.Date, d.Country, d.CityID, err)
 	}
 	return true, nil
+}
+
+// conditionalPut puts item if it is still at version (or, when !exists, if
+// there is none yet).
+func conditionalPut(table string, item map[string]types.AttributeValue, exists bool, version int64) *types.Put {
+	p := &types.Put{TableName: aws.String(table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if exists {
+		p.ConditionExpression = aws.String("#version = :v")
+		p.ExpressionAttributeNames = map[string]string{"#version": "version"}
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(version)}
+	}
+	return p
 }
 
 func sumAttrs(s Sums) map[string]types.AttributeValue {
@@ -202,7 +273,8 @@ func sums(it map[string]types.AttributeValue) Sums {
 }
 
 // Days returns every country-day with an ingested city in [from, to]
-// (YYYY-MM-DD), in date order: one consistent Query per month, run concurrently.
+// (YYYY-MM-DD), in date order: one consistent BatchGetItem of the range's
+// months (366 days span at most 13).
 func (c *Catalog) Days(ctx context.Context, from, to string) ([]CountryDay, error) {
 	start, err := time.Parse(time.DateOnly, from)
 	if err != nil {
@@ -212,57 +284,50 @@ func (c *Catalog) Days(ctx context.Context, from, to string) ([]CountryDay, erro
 	if err != nil {
 		return nil, fmt.Errorf("to %q: %w", to, err)
 	}
-	var months []string
+	var keys []map[string]types.AttributeValue
 	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(end); m = m.AddDate(0, 1, 0) {
-		months = append(months, m.Format("2006-01"))
-	}
-	results := make([][]CountryDay, len(months))
-	errs := make([]error, len(months))
-	var wg sync.WaitGroup
-	for i, m := range months {
-		wg.Go(func() { results[i], errs[i] = c.month(ctx, m, from, to) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		keys = append(keys, monthKey(m.Format("2006-01")))
 	}
 	var days []CountryDay
-	for _, r := range results {
-		days = append(days, r...)
+	for len(keys) > 0 {
+		n := min(len(keys), 100) // BatchGetItem's limit
+		pending := map[string]types.KeysAndAttributes{c.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
+		keys = keys[n:]
+		for try := 0; len(pending[c.table].Keys) > 0; try++ {
+			if try == 8 {
+				return nil, fmt.Errorf("read the sums of %s..%s: %d months left unprocessed", from, to, len(pending[c.table].Keys))
+			}
+			if try > 0 {
+				time.Sleep(time.Duration(rand.N(int64(20*time.Millisecond)<<try)) + time.Millisecond)
+			}
+			out, err := c.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return nil, fmt.Errorf("read the sums of %s..%s: %w", from, to, err)
+			}
+			for _, it := range out.Responses[c.table] {
+				ms, _, err := decodeMonth(it)
+				if err != nil {
+					return nil, err
+				}
+				for date, countries := range ms.Days {
+					if date < from || date > to {
+						continue
+					}
+					for key, v := range countries {
+						days = append(days, CountryDay{Date: date, Country: ms.Names[key], Cities: int(v[0]),
+							Sums: Sums{Records: v[1], Passengers: v[2], DelayMicros: v[3], DelayCount: v[4], Accidents: v[5]}})
+					}
+				}
+			}
+			pending = out.UnprocessedKeys
+		}
 	}
-	sort.SliceStable(days, func(i, j int) bool { return days[i].Date < days[j].Date })
-	return days, nil
-}
-
-// dayAttributes are what Days reads of a country-day item (names in dayNames:
-// some are reserved words).
-const dayAttributes = "#country, #date, #cities, #records, #passengers, #delay_micros, #delay_count, #accidents"
-
-var dayNames = map[string]string{"#country": "country", "#date": "date", "#cities": "cities", "#records": "records",
-	"#passengers": "passengers", "#delay_micros": "delay_micros", "#delay_count": "delay_count", "#accidents": "accidents"}
-
-func (c *Catalog) month(ctx context.Context, m, from, to string) ([]CountryDay, error) {
-	p := dynamodb.NewQueryPaginator(c.db, &dynamodb.QueryInput{
-		TableName:              aws.String(c.table),
-		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str("DAY#" + m), ":from": str(from + "#"), ":to": str(to + "#\uffff"),
-		},
-		ProjectionExpression:     aws.String(dayAttributes),
-		ExpressionAttributeNames: dayNames,
-		ConsistentRead:           aws.Bool(true),
+	sort.Slice(days, func(i, j int) bool {
+		if days[i].Date != days[j].Date {
+			return days[i].Date < days[j].Date
+		}
+		return days[i].Country < days[j].Country
 	})
-	var days []CountryDay
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read country-days of %s: %w", m, err)
-		}
-		for _, it := range page.Items {
-			days = append(days, CountryDay{Date: dynamoitem.String(it, "date"), Country: dynamoitem.String(it, "country"),
-				Cities: int(dynamoitem.Int(it, "cities")), Sums: sums(it)})
-		}
-	}
 	return days, nil
 }
 

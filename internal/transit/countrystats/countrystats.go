@@ -2,12 +2,12 @@
 // buses started, passengers, whether any bus had an accident, the exact
 // average delay, and whether the day was ingested at all.
 //
-// It reads the per country-day sums the catalog keeps (one Query per month of
-// the range, plus one for the country list), never a raw file and never an
-// object of the bucket: the city worker adds each city-day's sums to its
-// country-day in the same DynamoDB transaction that records the city-day, so
-// every country-day read is exactly the state before or after each city,
-// never a stale cache nor a mix.
+// It reads the sums per day and country the catalog keeps (one BatchGetItem of
+// the range's months, and one Query for the country list, at once), never a
+// raw file and never an object of the bucket: the city worker adds each
+// city-day's sums to its month in the same DynamoDB transaction that records
+// the city-day, so every answer is exactly the state before or after each
+// city, never a stale cache nor a mix.
 package countrystats
 
 import (

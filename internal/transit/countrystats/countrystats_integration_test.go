@@ -152,9 +152,10 @@ func TestCountryStatsEqualRecomputation(t *testing.T) {
 	}
 	f.reads.n.Store(0)
 	got := f.query(t, "2024-04-30", "2024-05-03")
-	// The country list, and one Query per month (April and May): nothing per city or per day.
-	if n := f.reads.n.Load(); n != 3 {
-		t.Errorf("%d DynamoDB requests, want 3", n)
+	// The country list, and one BatchGetItem of the two months (April and
+	// May): nothing per city or per day.
+	if n := f.reads.n.Load(); n != 2 {
+		t.Errorf("%d DynamoDB requests, want 2", n)
 	}
 	if len(got.Countries) != len(byCountry) {
 		t.Fatalf("%d countries, want %d", len(got.Countries), len(byCountry))
