@@ -147,7 +147,7 @@ func TestAlarms(t *testing.T) {
 		depth := alarmsOn(res, "AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq+".QueueName")
 		counted := false
 		for _, f := range ofType(res, "AWS::Serverless::Function") {
-			for _, e := range events(f) {
+			for _, e := range eventsOf(f) {
 				ev := e.(map[string]any)
 				if ev["Type"] == "SQS" && ref(ev["Properties"].(map[string]any)["Queue"]) == dlq+".Arn" {
 					counted = len(alarmsOn(res, "Mosaic", "DeadLetters", f.id)) > 0
@@ -160,7 +160,7 @@ func TestAlarms(t *testing.T) {
 	}
 	// Every queue a function consumes: the age of its oldest message, and the consumer's errors.
 	for _, f := range ofType(res, "AWS::Serverless::Function") {
-		for _, e := range events(f) {
+		for _, e := range eventsOf(f) {
 			ev := e.(map[string]any)
 			if ev["Type"] != "SQS" {
 				continue
@@ -258,7 +258,7 @@ func emittedMetrics(t *testing.T) map[string]bool {
 	return out
 }
 
-func events(f resource) map[string]any {
+func eventsOf(f resource) map[string]any {
 	e, _ := f.prop["Events"].(map[string]any)
 	return e
 }
