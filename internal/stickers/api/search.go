@@ -58,10 +58,6 @@ func NewSearch(_ context.Context, d function.Deps) (any, error) {
 	if d.Shutdown != nil {
 		d.Shutdown.OnShutdown(func(ctx context.Context) { _ = b.Close(ctx) })
 	}
-	// Index the shipped English catalog while the runtime asks for the first
-	// invocation: CPU only, off the init path; the first search waits for it
-	// only if it comes sooner.
-	go s.prepare(catalog.English)
 	return apigw.Handle(s.Search, apigw.Accepts{Query: []string{"query", "limit", "lang"}}), nil
 }
 

@@ -115,15 +115,6 @@ func fromDeps(d function.Deps, withCursors bool) (*Service, error) {
 	return NewService(cfg, catalog.NewDynamoStore(db, cfg.Table), feedback.NewDynamoStore(db, cfg.Table), cursors, nil, d.Logger)
 }
 
-// prepare builds lang's index over the shipped catalog, unless a search did first.
-func (s *Service) prepare(lang string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.langIndex(lang); err != nil {
-		s.log.Error("shipped catalog not indexed", "lang", lang, "error", err)
-	}
-}
-
 // langIndex returns lang's index, rebuilt when the added stickers changed since it was built; s.mu held.
 func (s *Service) langIndex(lang string) (*search.Index, error) {
 	li := s.indexes[lang]
