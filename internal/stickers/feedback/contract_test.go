@@ -51,7 +51,8 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 	t.Run("a flushed batch counts once, whatever the retries", func(t *testing.T) {
 		s := newStore(t)
-		b := usage.Batch{ID: "env-1", Days: map[string]int64{"2026-11-23": 70, "2026-11-24": 5}}
+		day1, day2 := at.Format(time.DateOnly), at.Add(24*time.Hour).Format(time.DateOnly)
+		b := usage.Batch{ID: "env-1", Days: map[string]int64{day1: 70, day2: 5}}
 		for i := range 60 { // two transaction chunks in DynamoStore
 			b.Queries = append(b.Queries, usage.Count{Query: fmt.Sprintf("q%02d", i), Display: fmt.Sprintf("Q%02d", i), N: 1, LastUsedAt: at})
 		}
@@ -62,7 +63,7 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			}
 		}
 		if err := s.AddUsage(ctx, usage.Batch{ID: "env-2", Queries: []usage.Count{{Query: "q00", Display: "q 00", N: 2, LastUsedAt: at.Add(time.Hour)}},
-			Days: map[string]int64{"2026-11-24": 2}}); err != nil {
+			Days: map[string]int64{day2: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		u, ok, err := s.Usage(ctx, "q00")
@@ -73,7 +74,7 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("Usage(q59) = %+v: the second chunk is not exact", u)
 		}
 		days, err := s.SearchesPerDay(ctx, at, at.Add(24*time.Hour))
-		if err != nil || days["2026-11-23"] != 70 || days["2026-11-24"] != 7 {
+		if err != nil || days[day1] != 70 || days[day2] != 7 {
 			t.Fatalf("SearchesPerDay = %v %v", days, err)
 		}
 	})

@@ -96,8 +96,8 @@ func (f *failSecondFlush) TransactWriteItems(ctx context.Context, in *dynamodb.T
 func TestFlushRetriedAfterALostAnswerCountsOnce(t *testing.T) {
 	db, table := emutest.Table(t, "StickersTable")
 	s := NewDynamoStore(&failSecondFlush{DynamoDBAPI: db}, table)
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	b := usage.Batch{ID: "env-lost", Days: map[string]int64{"2026-11-23": 100}}
+	at := time.Now().UTC()
+	b := usage.Batch{ID: "env-lost", Days: map[string]int64{at.Format(time.DateOnly): 100}}
 	for i := range 100 {
 		b.Queries = append(b.Queries, usage.Count{Query: "q" + strconv.Itoa(i), Display: "q", N: 1, LastUsedAt: at})
 	}
