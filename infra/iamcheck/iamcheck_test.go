@@ -258,6 +258,7 @@ var needs = map[string][]string{
 	"dynamodb:UpdateItem":         {"dynamodb:UpdateItem"},
 	"dynamodb:DeleteItem":         {"dynamodb:DeleteItem"},
 	"dynamodb:Query":              {"dynamodb:Query"},
+	"dynamodb:Scan":               {"dynamodb:Scan"}, // the outbox relay: its table holds only undelivered work
 	"dynamodb:BatchGetItem":       {"dynamodb:BatchGetItem"},
 	"dynamodb:BatchWriteItem":     {"dynamodb:BatchWriteItem"},
 	"dynamodb:TransactWriteItems": nil, // needs the item actions it carries: see allows
