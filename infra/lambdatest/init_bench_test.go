@@ -1,7 +1,6 @@
 package lambdatest
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"os/exec"
@@ -104,7 +103,7 @@ func initOnce(b testing.TB, api *runtimeAPI, bootstrap string, env []string) tim
 // BenchmarkInit measures each function's init, exec to its first Runtime
 // API request, with the template's environment and every AWS endpoint
 // closed (no init may need the network), AWS_CA_BUNDLE unset as on Lambda.
-// ms/init is the median; x-health its ratio to HealthFunction's, measured
+// ms/init is the mean; x-health its ratio to HealthFunction's, measured
 // in the same run, as the floor any Go function pays.
 func BenchmarkInit(b *testing.B) {
 	s := offline(b)
@@ -131,5 +130,4 @@ func BenchmarkInit(b *testing.B) {
 			b.ReportMetric(float64(mean)/float64(floor), "x-health")
 		})
 	}
-	_ = fmt.Sprint
 }
