@@ -6,11 +6,7 @@ package admin
 
 import (
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
@@ -26,20 +22,5 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; s
 
 // NewPage builds GET /admin/ (public HTML).
 func NewPage(_ context.Context, _ function.Deps) (any, error) {
-	sum := sha256.Sum256([]byte(page))
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	return apigw.Handle(func(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		h := map[string]string{
-			"Content-Type":            "text/html; charset=utf-8",
-			"Cache-Control":           "no-cache",
-			"ETag":                    etag,
-			"Content-Security-Policy": contentSecurityPolicy,
-			"X-Content-Type-Options":  "nosniff",
-			"Referrer-Policy":         "no-referrer",
-		}
-		if apigw.Header(req, "If-None-Match") == etag {
-			return events.APIGatewayV2HTTPResponse{StatusCode: 304, Headers: h}, nil
-		}
-		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: h, Body: page}, nil
-	}, apigw.Accepts{}), nil
+	return apigw.StaticPage(page, contentSecurityPolicy), nil
 }
