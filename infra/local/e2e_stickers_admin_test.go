@@ -27,6 +27,8 @@ func TestStickerAdminPageInChromium(t *testing.T) {
 	// Some history for the analytics panels.
 	call(t, "GET", s.url+"/api/search/?query=cat+in+a+park", "", nil)
 	call(t, "GET", s.url+"/api/search/?query=cats+park", "", nil)
+	// Usage is flushed in the background: the page reads it once, so wait for it.
+	waitForUsage(t, s.url, "cat+in+a+park", 2)
 	r := call(t, "POST", s.url+"/api/feedback/", "", strings.NewReader(`{"feedback":[{"query":"cat in a park","positive":["1F408"]}]}`))
 	if r.status != 200 {
 		t.Fatalf("feedback: %d %s", r.status, r.body)
