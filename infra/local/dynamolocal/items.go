@@ -165,23 +165,33 @@ func (s *Server) projectExpr(it item, expr string, names map[string]string) (ite
 	return out, nil
 }
 
-// prepareUpdate checks an update and returns its change and the item before it.
-func (s *Server) prepareUpdate(in *keyInput) (change, item, *apiError) {
+// checkedCurrent finds the item a key names and checks the request's condition
+// on it; a failed condition still returns the item (ReturnValuesOnConditionCheckFailure).
+func (s *Server) checkedCurrent(in *keyInput) (*table, string, item, *apiError) {
 	t, aerr := s.table(in.TableName)
 	if aerr != nil {
-		return change{}, nil, aerr
+		return nil, "", nil, aerr
 	}
 	pkey, aerr := primaryKeyOf(t, in.Key)
 	if aerr != nil {
-		return change{}, nil, aerr
+		return nil, "", nil, aerr
 	}
 	cur := t.current(pkey)
 	ok, aerr := s.condition(&in.exprInput, cur)
 	if aerr != nil {
-		return change{}, nil, aerr
+		return nil, "", nil, aerr
 	}
 	if !ok {
-		return change{}, cur, conditionFailed(&in.exprInput, cur)
+		return nil, "", cur, conditionFailed(&in.exprInput, cur)
+	}
+	return t, pkey, cur, nil
+}
+
+// prepareUpdate checks an update and returns its change and the item before it.
+func (s *Server) prepareUpdate(in *keyInput) (change, item, *apiError) {
+	t, pkey, cur, aerr := s.checkedCurrent(in)
+	if aerr != nil {
+		return change{}, cur, aerr
 	}
 	next := clone(cur)
 	if next == nil {
@@ -256,21 +266,9 @@ func returnValues(mode string, old, next item) item {
 }
 
 func (s *Server) prepareDelete(in *keyInput) (change, item, *apiError) {
-	t, aerr := s.table(in.TableName)
+	t, pkey, cur, aerr := s.checkedCurrent(in)
 	if aerr != nil {
-		return change{}, nil, aerr
-	}
-	pkey, aerr := primaryKeyOf(t, in.Key)
-	if aerr != nil {
-		return change{}, nil, aerr
-	}
-	cur := t.current(pkey)
-	ok, aerr := s.condition(&in.exprInput, cur)
-	if aerr != nil {
-		return change{}, nil, aerr
-	}
-	if !ok {
-		return change{}, cur, conditionFailed(&in.exprInput, cur)
+		return change{}, cur, aerr
 	}
 	return change{t: t, pkey: pkey}, cur, nil
 }
