@@ -209,13 +209,10 @@ func (d *DynamoStore) replace(ctx context.Context, prev, next Post) error {
 	if err != nil {
 		return err
 	}
+	cond, names, values := unchangedSince(prev)
 	_, err = d.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &d.table, Item: item,
-		ConditionExpression:      aws.String("#version = :v AND #status = :s"),
-		ExpressionAttributeNames: map[string]string{"#version": attrVersion, "#status": attrStatus},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":v": n(prev.Version), ":s": s(string(prev.Status)),
-		},
+		ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return ErrStale
@@ -226,19 +223,23 @@ func (d *DynamoStore) replace(ctx context.Context, prev, next Post) error {
 	return nil
 }
 
+// unchangedSince is the condition that the stored post still has prev's version and status.
+func unchangedSince(prev Post) (*string, map[string]string, map[string]types.AttributeValue) {
+	return aws.String("#version = :v AND #status = :s"),
+		map[string]string{"#version": attrVersion, "#status": attrStatus},
+		map[string]types.AttributeValue{":v": n(prev.Version), ":s": s(string(prev.Status))}
+}
+
 // replaceWithWork is replace, with next's moderation work recorded in the same transaction.
 func (d *DynamoStore) replaceWithWork(ctx context.Context, prev, next Post) error {
 	item, err := encodePost(next)
 	if err != nil {
 		return err
 	}
+	cond, names, values := unchangedSince(prev)
 	err = d.writeWithWork(ctx, next, &types.Put{
 		TableName: &d.table, Item: item,
-		ConditionExpression:      aws.String("#version = :v AND #status = :s"),
-		ExpressionAttributeNames: map[string]string{"#version": attrVersion, "#status": attrStatus},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":v": n(prev.Version), ":s": s(string(prev.Status)),
-		},
+		ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return ErrStale
