@@ -3,6 +3,7 @@ package dynamolocal
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -242,4 +243,25 @@ func TestOldJournalConverted(t *testing.T) {
 			t.Errorf("%s: the old journal is still there (%v)", round, err)
 		}
 	}
+}
+
+// FuzzAppendString checks the answers' string encoder against encoding/json:
+// whatever the bytes, both decode to the same string.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `quote " and \ back`, "tab\tnew\nline\r\x00\x1f", "<b>&</b>", "日本語 ✓ 🍕", "bad \xff\xfe utf-8", "\u2028\u2029"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want string
+		if err := json.Unmarshal(appendString(nil, s), &got); err != nil {
+			t.Fatalf("appendString(%q) is not JSON: %v", s, err)
+		}
+		std, _ := json.Marshal(s)
+		if err := json.Unmarshal(std, &want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("appendString(%q) decodes to %q, encoding/json's to %q", s, got, want)
+		}
+	})
 }

@@ -75,7 +75,7 @@ func (s *Server) read(in *readInput, isQuery bool) (any, *apiError) {
 		if in.TotalSegments > 1 && in.Segment > 0 {
 			// Segment 0 returns the whole table; the others are empty, which
 			// together is every item exactly once, as a parallel scan needs.
-			return map[string]any{"Count": 0, "ScannedCount": 0, "Items": []wireItem{}}, nil
+			return map[string]any{"Count": 0, "ScannedCount": 0, "Items": []encodedItem{}}, nil
 		}
 	}
 	var hashText string
@@ -143,7 +143,7 @@ type pageBuilder struct {
 	t       *table
 	ix      *index
 	in      *readInput
-	items   []wireItem
+	items   []encodedItem
 	count   int
 	scanned int
 	bytes   int
@@ -185,8 +185,9 @@ func (p *pageBuilder) add(e *entry) bool {
 			p.err = aerr
 			return false
 		}
-		p.items = append(p.items, wireItem(out))
-		p.bytes += len(appendItem(nil, out))
+		enc := appendItem(nil, out)
+		p.items = append(p.items, enc)
+		p.bytes += len(enc)
 	}
 	return p.more()
 }

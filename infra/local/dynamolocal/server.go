@@ -111,8 +111,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	answer, err := encodeAnswer(out)
+	if err != nil {
+		writeError(w, internal(err))
+		return
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	_ = json.NewEncoder(w).Encode(out)
+	_, _ = w.Write(answer)
+}
+
+// encodeAnswer writes an operation's answer. Items are appended as they are
+// (encoding/json would re-validate and re-compact every item a page holds);
+// everything else goes through encoding/json.
+func encodeAnswer(out any) ([]byte, error) {
+	m, ok := out.(map[string]any)
+	if !ok {
+		return json.Marshal(out)
+	}
+	b := []byte{'{'}
+	for name, v := range m {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(appendString(b, name), ':')
+		switch v := v.(type) {
+		case wireItem:
+			b = appendItem(b, item(v))
+		case []encodedItem:
+			b = append(b, '[')
+			for i, it := range v {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, it...)
+			}
+			b = append(b, ']')
+		default:
+			enc, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, enc...)
+		}
+	}
+	return append(b, '}'), nil
 }
 
 func (s *Server) handle(op string, body []byte) (any, *apiError) {
