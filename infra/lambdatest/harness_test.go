@@ -27,6 +27,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 )
 
 // rieVersion pins the Runtime Interface Emulator module (it has no tags).
@@ -159,9 +160,10 @@ func waitHTTP(t testing.TB, url string, within time.Duration) {
 // stack is the template's resources created in moto, and how to resolve a
 // function's environment against them.
 type stack struct {
-	tpl *samtemplate.Template
-	res samtemplate.Resolver
-	aws *moto
+	tpl    *samtemplate.Template
+	res    samtemplate.Resolver
+	aws    *moto
+	cities []refclient.City // what the reference-server simulator lists, once started
 }
 
 func provision(t testing.TB, m *moto) *stack {
@@ -260,15 +262,35 @@ func (s *stack) env(t testing.TB, f samtemplate.Function) []string {
 	return env
 }
 
+// syncBuffer is a bytes.Buffer the emulator's output goroutine writes while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // invoke starts bootstrap under the emulator with env, sends event and
-// returns the function's answer.
-func invoke(t testing.TB, bootstrap string, env []string, event []byte) []byte {
+// returns the function's answer and the emulator's output (the function's
+// logs), read once the emulator has reported the invocation.
+func invoke(t testing.TB, bootstrap string, env []string, event []byte) (answer []byte, logs string) {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(rie(t), "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port), bootstrap)
 	cmd.Env = env
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -284,16 +306,20 @@ func invoke(t testing.TB, bootstrap string, env []string, event []byte) []byte {
 			if rerr != nil {
 				t.Fatal(rerr)
 			}
+			// The emulator prints REPORT after the runtime's own output.
+			for end := time.Now().Add(2 * time.Second); !strings.Contains(out.String(), "REPORT RequestId") && time.Now().Before(end); {
+				time.Sleep(10 * time.Millisecond)
+			}
 			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("emulator answered %d: %s\nlogs:\n%s", resp.StatusCode, body, logs.String())
+				t.Fatalf("emulator answered %d: %s\nlogs:\n%s", resp.StatusCode, body, out.String())
 			}
 			if bytes.Contains(body, []byte(`"errorType"`)) {
-				t.Fatalf("the function failed: %s\nlogs:\n%s", body, logs.String())
+				t.Fatalf("the function failed: %s\nlogs:\n%s", body, out.String())
 			}
-			return body
+			return body, out.String()
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("emulator did not answer: %v\nlogs:\n%s", err, logs.String())
+			t.Fatalf("emulator did not answer: %v\nlogs:\n%s", err, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -41,7 +41,7 @@ func TestVersionSurvivesSamBuild(t *testing.T) {
 			s.res.Params[k] = v
 		}
 	}
-	out := invoke(t, bootstrap, s.env(t, *s.tpl.Function("HealthFunction")), fixture(t, "health.json"))
+	out, _ := invoke(t, bootstrap, s.env(t, *s.tpl.Function("HealthFunction")), fixture(t, "health.json"))
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
 		t.Fatal(err)
@@ -106,29 +106,54 @@ var subset = map[string]bool{
 
 // TestFunctionsUnderTheEmulator invokes each function's bootstrap with its
 // fixtures and checks the answer: the subset in detail, every function
-// (MOSAIC_LAMBDA_ALL=1) for an answer of the right shape and no 5xx.
+// (MOSAIC_LAMBDA_ALL=1) for an answer of the right shape and no 5xx, the
+// transit workers against the reference-server simulator and a seeded task.
 func TestFunctionsUnderTheEmulator(t *testing.T) {
 	all := os.Getenv("MOSAIC_LAMBDA_ALL") != ""
 	s := provision(t, startMoto(t))
+	var run []samtemplate.Function
+	transit := false
 	for _, f := range s.tpl.Functions {
-		if !all && !subset[f.LogicalID] {
-			continue
+		if all || subset[f.LogicalID] {
+			run = append(run, f)
+			transit = transit || usesRefServer(f) || usesTransitTable(f)
 		}
+	}
+	if transit {
+		s.startRefServer(t)
+	}
+	for _, f := range run {
 		fixtures, _ := filepath.Glob(filepath.Join(repoRoot, "events", f.Dir+"*.json"))
 		t.Run(f.LogicalID, func(t *testing.T) {
 			bootstrap := build(t, repoRoot, f.LogicalID)
 			for _, p := range fixtures {
-				if strings.TrimSuffix(filepath.Base(p), ".json") != f.Dir && !strings.HasPrefix(filepath.Base(p), f.Dir+"-") {
+				name := filepath.Base(p)
+				if strings.TrimSuffix(name, ".json") != f.Dir && !strings.HasPrefix(name, f.Dir+"-") {
 					continue
 				}
-				out := invoke(t, bootstrap, s.env(t, f), fixture(t, filepath.Base(p)))
-				check(t, s, f, filepath.Base(p), out)
+				event := s.prepare(t, f, name)
+				env := s.env(t, f)
+				out, logs := invoke(t, bootstrap, env, event)
+				if f.LogicalID == "RedrivePostsFunction" {
+					checkRedrive(t, s, bootstrap, env, name, httpAnswer(t, name, out), logs)
+					continue
+				}
+				check(t, s, f, name, event, out, logs)
 			}
 		})
 	}
 }
 
-func check(t *testing.T, s *stack, f samtemplate.Function, name string, out []byte) {
+func httpAnswer(t *testing.T, name string, out []byte) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	var r events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &r); err != nil || r.StatusCode == 0 {
+		t.Fatalf("%s: not an HTTP API answer: %s", name, out)
+	}
+	return r
+}
+
+func check(t *testing.T, s *stack, f samtemplate.Function, name string, event, out []byte, logs string) {
 	t.Helper()
 	ctx := context.Background()
 	switch {
@@ -138,12 +163,9 @@ func check(t *testing.T, s *stack, f samtemplate.Function, name string, out []by
 			t.Fatalf("%s: %s; want role admin from the hashes in Secrets Manager", name, out)
 		}
 	case len(f.Routes) > 0:
-		var r events.APIGatewayV2HTTPResponse
-		if err := json.Unmarshal(out, &r); err != nil || r.StatusCode == 0 {
-			t.Fatalf("%s: not an HTTP API answer: %s", name, out)
-		}
+		r := httpAnswer(t, name, out)
 		if r.StatusCode >= 500 {
-			t.Fatalf("%s: %d %s", name, r.StatusCode, r.Body)
+			t.Fatalf("%s: %d %s\nlogs:\n%s", name, r.StatusCode, r.Body, logs)
 		}
 		switch f.LogicalID {
 		case "CreatePostFunction":
@@ -162,6 +184,11 @@ func check(t *testing.T, s *stack, f samtemplate.Function, name string, out []by
 			if r.StatusCode != 200 || !strings.Contains(r.Body, `"items"`) {
 				t.Fatalf("%s: %d %s", name, r.StatusCode, r.Body)
 			}
+		case "ProcessRequestStatusFunction":
+			id, _, _ := taskOf(t, event)
+			if r.StatusCode != 200 || !strings.Contains(r.Body, `"task_id":"`+id+`"`) || !strings.Contains(r.Body, `"status":"queued"`) {
+				t.Fatalf("%s: %d %s; want the seeded task, queued", name, r.StatusCode, r.Body)
+			}
 		}
 	case len(f.QueueEvents) > 0:
 		var r events.SQSEventResponse
@@ -169,7 +196,7 @@ func check(t *testing.T, s *stack, f samtemplate.Function, name string, out []by
 			t.Fatalf("%s: not a batch response: %s", name, out)
 		}
 		var in events.SQSEvent
-		_ = json.Unmarshal(fixture(t, name), &in)
+		_ = json.Unmarshal(event, &in)
 		for _, fail := range r.BatchItemFailures {
 			found := false
 			for _, rec := range in.Records {
@@ -178,6 +205,9 @@ func check(t *testing.T, s *stack, f samtemplate.Function, name string, out []by
 			if !found {
 				t.Fatalf("%s: failure %q names no message of the batch", name, fail.ItemIdentifier)
 			}
+		}
+		if usesTransitTable(f) {
+			checkTransit(t, s, f, name, event, r, logs)
 		}
 	}
 }
