@@ -54,9 +54,9 @@ type payload struct {
 
 // write is one item put (Put) or deleted (Del, its key) in table T.
 type write struct {
-	T   string   `json:"t"`
-	Put wireItem `json:"put,omitempty"`
-	Del wireItem `json:"del,omitempty"`
+	T   string      `json:"t"`
+	Put encodedItem `json:"put,omitempty"`
+	Del encodedItem `json:"del,omitempty"`
 }
 
 type dataFile struct {
@@ -306,9 +306,13 @@ func (s *Server) replay(tables map[string]*table, r *record, p *payload, superse
 		if t == nil {
 			continue // written before its table was dropped
 		}
-		it, put := item(w.Put), true
+		enc, put := w.Put, true
 		if w.Put == nil {
-			it, put = item(w.Del), false
+			enc, put = w.Del, false
+		}
+		it, err := enc.decode()
+		if err != nil {
+			return err
 		}
 		pkey, err := t.primaryKey(t.keyOf(it), true)
 		if err != nil {
@@ -321,12 +325,12 @@ func (s *Server) replay(tables map[string]*table, r *record, p *payload, superse
 			}
 		}
 		if !put {
-			t.set(pkey, nil)
+			t.set(pkey, nil, nil)
 			continue
 		}
-		st := &stored{table: w.T, item: it, rec: r}
+		st := &stored{table: w.T, enc: enc, rec: r}
 		r.holders[st] = struct{}{}
-		t.set(pkey, st)
+		t.set(pkey, it, st)
 	}
 	return nil
 }
@@ -350,12 +354,12 @@ func (s *Server) commit(tx *txn, p *payload, changes []change) error {
 			}
 		}
 		if c.item == nil {
-			c.t.set(c.pkey, nil)
+			c.t.set(c.pkey, nil, nil)
 			continue
 		}
-		st := &stored{table: c.t.schema.TableName, item: c.item, rec: r}
+		st := &stored{table: c.t.schema.TableName, enc: appendItem(nil, c.item), rec: r}
 		r.holders[st] = struct{}{}
-		c.t.set(c.pkey, st)
+		c.t.set(c.pkey, c.item, st)
 	}
 	// Records that still hold other live items: write those items anew, so
 	// that the old record can be erased.
@@ -367,7 +371,7 @@ func (s *Server) commit(tx *txn, p *payload, changes []change) error {
 		}
 		for st := range rec.holders {
 			moved = append(moved, st)
-			reloc.Writes = append(reloc.Writes, write{T: st.table, Put: wireItem(st.item)})
+			reloc.Writes = append(reloc.Writes, write{T: st.table, Put: st.enc})
 			delete(rec.holders, st)
 		}
 		tx.obsolete = append(tx.obsolete, rec)
@@ -464,7 +468,7 @@ func (s *Server) compact() error {
 		}
 		r.holders[nil] = struct{}{}
 		for _, st := range t.items {
-			r, err := add(&payload{Writes: []write{{T: n, Put: wireItem(st.item)}}})
+			r, err := add(&payload{Writes: []write{{T: n, Put: st.enc}}})
 			if err != nil {
 				return err
 			}

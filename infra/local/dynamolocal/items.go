@@ -58,7 +58,7 @@ func conditionFailed(in *exprInput, cur item) *apiError {
 // current returns the stored item with primary key pkey, or nil.
 func (t *table) current(pkey string) item {
 	if st := t.items[pkey]; st != nil {
-		return st.item
+		return st.item()
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func (s *Server) putItem(tx *txn, in *putInput) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Put: wireItem(c.item)}}}, []change{c}); err != nil {
+	if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Put: appendItem(nil, c.item)}}}, []change{c}); err != nil {
 		return nil, internal(err)
 	}
 	out := map[string]any{}
@@ -142,15 +142,28 @@ func (s *Server) getItem(in *keyInput) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	cur := t.current(pkey)
-	if cur == nil {
-		return map[string]any{}, nil
+	enc, aerr := s.readItem(t, pkey, in.ProjectionExpression, in.ExpressionAttributeNames)
+	if aerr != nil || enc == nil {
+		return map[string]any{}, aerr
 	}
-	out, aerr := s.projectExpr(cur, in.ProjectionExpression, in.ExpressionAttributeNames)
+	return map[string]any{"Item": enc}, nil
+}
+
+// readItem returns the stored item with primary key pkey, projected, or nil.
+// Without a projection the stored bytes are the answer.
+func (s *Server) readItem(t *table, pkey, projection string, names map[string]string) (encodedItem, *apiError) {
+	st := t.items[pkey]
+	if st == nil || projection == "" {
+		if st == nil {
+			return nil, nil
+		}
+		return st.enc, nil
+	}
+	out, aerr := s.projectExpr(st.item(), projection, names)
 	if aerr != nil {
 		return nil, aerr
 	}
-	return map[string]any{"Item": wireItem(out)}, nil
+	return appendItem(nil, out), nil
 }
 
 // projectExpr applies a ProjectionExpression (none: the whole item).
@@ -227,7 +240,7 @@ func (s *Server) updateItem(tx *txn, in *keyInput) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Put: wireItem(c.item)}}}, []change{c}); err != nil {
+	if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Put: appendItem(nil, c.item)}}}, []change{c}); err != nil {
 		return nil, internal(err)
 	}
 	out := map[string]any{}
@@ -281,7 +294,7 @@ func (s *Server) deleteItem(tx *txn, in *keyInput) (any, *apiError) {
 		return nil, aerr
 	}
 	if old != nil {
-		if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Del: wireItem(c.t.keyOf(old))}}}, []change{c}); err != nil {
+		if err := s.commit(tx, &payload{Writes: []write{{T: in.TableName, Del: appendItem(nil, c.t.keyOf(old))}}}, []change{c}); err != nil {
 			return nil, internal(err)
 		}
 	}
@@ -302,25 +315,25 @@ func (s *Server) batchGet(in *struct {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n := 0
-	responses := map[string][]wireItem{}
+	responses := map[string][]encodedItem{}
 	for name, req := range in.RequestItems {
 		t, aerr := s.table(name)
 		if aerr != nil {
 			return nil, aerr
 		}
-		found := []wireItem{}
+		found := []encodedItem{}
 		for _, k := range req.Keys {
 			n++
 			pkey, aerr := primaryKeyOf(t, k)
 			if aerr != nil {
 				return nil, aerr
 			}
-			if cur := t.current(pkey); cur != nil {
-				out, aerr := s.projectExpr(cur, req.ProjectionExpression, req.ExpressionAttributeNames)
-				if aerr != nil {
-					return nil, aerr
-				}
-				found = append(found, wireItem(out))
+			enc, aerr := s.readItem(t, pkey, req.ProjectionExpression, req.ExpressionAttributeNames)
+			if aerr != nil {
+				return nil, aerr
+			}
+			if enc != nil {
+				found = append(found, enc)
 			}
 		}
 		responses[name] = found
@@ -360,13 +373,13 @@ func (s *Server) batchWrite(tx *txn, in *struct {
 				if aerr != nil {
 					return nil, aerr
 				}
-				c, w = change{t: t, pkey: pkey, item: r.PutRequest.Item}, write{T: name, Put: wireItem(r.PutRequest.Item)}
+				c, w = change{t: t, pkey: pkey, item: r.PutRequest.Item}, write{T: name, Put: appendItem(nil, r.PutRequest.Item)}
 			case r.DeleteRequest != nil:
 				pkey, aerr := primaryKeyOf(t, r.DeleteRequest.Key)
 				if aerr != nil {
 					return nil, aerr
 				}
-				c, w = change{t: t, pkey: pkey}, write{T: name, Del: wireItem(r.DeleteRequest.Key)}
+				c, w = change{t: t, pkey: pkey}, write{T: name, Del: appendItem(nil, r.DeleteRequest.Key)}
 			default:
 				return nil, validation("a write request needs PutRequest or DeleteRequest")
 			}
@@ -448,9 +461,9 @@ func (s *Server) transactWrite(tx *txn, in *struct{ TransactItems []transactItem
 		}
 		changes = append(changes, c)
 		if c.item != nil {
-			p.Writes = append(p.Writes, write{T: ex.TableName, Put: wireItem(c.item)})
+			p.Writes = append(p.Writes, write{T: ex.TableName, Put: appendItem(nil, c.item)})
 		} else if cur != nil {
-			p.Writes = append(p.Writes, write{T: ex.TableName, Del: wireItem(c.t.keyOf(cur))})
+			p.Writes = append(p.Writes, write{T: ex.TableName, Del: appendItem(nil, c.t.keyOf(cur))})
 		}
 	}
 	if failed {
@@ -486,12 +499,12 @@ func (s *Server) transactGet(in *struct {
 			return nil, aerr
 		}
 		r := map[string]any{}
-		if cur := t.current(pkey); cur != nil {
-			out, aerr := s.projectExpr(cur, ti.Get.ProjectionExpression, ti.Get.ExpressionAttributeNames)
-			if aerr != nil {
-				return nil, aerr
-			}
-			r["Item"] = wireItem(out)
+		enc, aerr := s.readItem(t, pkey, ti.Get.ProjectionExpression, ti.Get.ExpressionAttributeNames)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if enc != nil {
+			r["Item"] = enc
 		}
 		responses = append(responses, r)
 	}

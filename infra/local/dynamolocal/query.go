@@ -161,9 +161,17 @@ func (p *pageBuilder) add(e *entry) bool {
 		p.hasMore = true
 		return false
 	}
-	it := p.t.project(p.ix, e.st.item)
 	p.scanned++
 	p.last = e
+	if p.in.FilterExpression == "" && p.in.ProjectionExpression == "" && p.ix.projection == "ALL" {
+		if p.in.Select != "COUNT" {
+			p.items = append(p.items, e.st.enc)
+			p.bytes += len(e.st.enc)
+		}
+		p.count++
+		return p.more()
+	}
+	it := p.t.project(p.ix, e.st.item())
 	if p.in.FilterExpression != "" {
 		ok, err := p.s.lang.Match(interpreter.MatchInput{
 			TableName: p.in.TableName, Expression: p.in.FilterExpression,
@@ -202,10 +210,11 @@ func (p *pageBuilder) more() bool {
 // lastKey is LastEvaluatedKey, set only when the walk stopped on a full page
 // with another item after it.
 func (p *pageBuilder) lastKey(t *table, ix *index) item {
-	k := t.keyOf(p.last.st.item)
-	k[ix.key.hash] = p.last.st.item[ix.key.hash]
+	it := p.last.st.item()
+	k := t.keyOf(it)
+	k[ix.key.hash] = it[ix.key.hash]
 	if ix.key.rng != "" {
-		k[ix.key.rng] = p.last.st.item[ix.key.rng]
+		k[ix.key.rng] = it[ix.key.rng]
 	}
 	return k
 }
@@ -219,7 +228,7 @@ func (s *Server) startEntry(t *table, ix *index, key item) (*entry, *apiError) {
 	if err != nil {
 		return nil, validation("The provided starting key is invalid: %v", err)
 	}
-	e := ix.entryFor(pkey, &stored{item: key})
+	e := ix.entryFor(pkey, key, nil)
 	if e == nil {
 		return nil, validation("The provided starting key is invalid")
 	}

@@ -137,6 +137,8 @@ func encodeAnswer(out any) ([]byte, error) {
 		switch v := v.(type) {
 		case wireItem:
 			b = appendItem(b, item(v))
+		case encodedItem:
+			b = append(b, v...)
 		case []encodedItem:
 			b = append(b, '[')
 			for i, it := range v {

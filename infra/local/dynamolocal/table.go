@@ -71,11 +71,21 @@ type table struct {
 	indexes map[string]*index
 }
 
-// stored is an item and the record of the data file that holds its latest version.
+// stored is an item, encoded, and the record of the data file that holds its latest version.
 type stored struct {
 	table string
-	item  item
+	enc   encodedItem
 	rec   *record
+}
+
+// item decodes the stored item. Stored items were encoded here from decoded
+// ones, so decoding cannot fail but on a bug: it panics then.
+func (st *stored) item() item {
+	it, err := st.enc.decode()
+	if err != nil {
+		panic(err)
+	}
+	return it
 }
 
 // index orders a table's items by (hash key, range key, primary key).
@@ -175,16 +185,16 @@ func (t *table) keyOf(it item) item {
 	return k
 }
 
-// entryFor places an item in ix, or returns nil when the item lacks the
-// index's key attributes (sparse index) or has them with another type.
-func (ix *index) entryFor(pkey string, st *stored) *entry {
-	h, err := toKeyValue(st.item[ix.key.hash], ix.key.hashType)
+// entryFor places an item (it, stored as st) in ix, or returns nil when the
+// item lacks the index's key attributes (sparse index) or has them with another type.
+func (ix *index) entryFor(pkey string, it item, st *stored) *entry {
+	h, err := toKeyValue(it[ix.key.hash], ix.key.hashType)
 	if err != nil {
 		return nil
 	}
 	e := &entry{hash: h.String(), pkey: pkey, st: st}
 	if ix.key.rng != "" {
-		if e.rng, err = toKeyValue(st.item[ix.key.rng], ix.key.rngType); err != nil {
+		if e.rng, err = toKeyValue(it[ix.key.rng], ix.key.rngType); err != nil {
 			return nil
 		}
 		e.hasRng = true
@@ -192,8 +202,9 @@ func (ix *index) entryFor(pkey string, st *stored) *entry {
 	return e
 }
 
-// set puts (st != nil) or removes (st == nil) the item with primary key pkey in every index.
-func (t *table) set(pkey string, st *stored) {
+// set puts (st != nil, decoded as it) or removes (st == nil) the item with
+// primary key pkey in every index.
+func (t *table) set(pkey string, it item, st *stored) {
 	if st == nil {
 		delete(t.items, pkey)
 	} else {
@@ -207,7 +218,7 @@ func (t *table) set(pkey string, st *stored) {
 		if st == nil {
 			continue
 		}
-		if e := ix.entryFor(pkey, st); e != nil {
+		if e := ix.entryFor(pkey, it, st); e != nil {
 			ix.tree.ReplaceOrInsert(e)
 			ix.entries[pkey] = e
 		}
