@@ -42,7 +42,7 @@ func main() {
 	if flag.NArg() > 0 {
 		chosen = nil
 		for _, p := range flag.Args() {
-			i := slices.IndexFunc(sets, func(s evalSet) bool { return filepath.Clean(s.path) == filepath.Clean(p) })
+			i := slices.IndexFunc(sets, func(s evalSet) bool { return samePath(s.path, p) })
 			if i >= 0 {
 				chosen = append(chosen, sets[i])
 			} else {
@@ -87,4 +87,16 @@ func run(ctx context.Context, c classify.Classifier, set evalSet, misses bool) e
 		}
 	}
 	return nil
+}
+
+// samePath reports whether a and b name the same file, however each is
+// written (relative, absolute, through a symbolic link), so that an unseen
+// set named another way still prints no misses.
+func samePath(a, b string) bool {
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(ia, ib)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
 }
