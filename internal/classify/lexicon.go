@@ -47,7 +47,8 @@ type tables struct {
 	byLength  map[int][]string         // one-token terms by length, for masked tokens ("f*ck")
 	patterns  []pattern
 	allowed   []string        // exceptions, squeezed like the pattern text
-	exception map[string]bool // one-token exceptions ("scunthorpe", "assessment")
+	exception map[string]bool // exceptions of one token or more ("scunthorpe", "rape crisis")
+	maxExcept int             // tokens in the longest exception phrase
 	rules     []*rule
 	idioms    []*lazyRegexp   // innocent idioms ("kill the process"), blanked before the rules run
 	idiomLits *literalSet     // idiom prefilter literals, id = index into idioms
@@ -56,6 +57,7 @@ type tables struct {
 	minors    map[string]bool // terms that put sexual content in a minor's context
 	maxMinors int
 	clinical  map[string]bool  // clinical terms (anatomy, sexual health, crime reporting)
+	medical   map[string]bool  // words that make a text medical ("doctor", "screening", "prostate")
 	ruleWords map[int][]string // the rules' words by length, to read masked words ("st*pid") for them
 }
 
@@ -103,6 +105,7 @@ func parseLexicon(data string, triggers triggerTable) (*tables, error) {
 		exception: map[string]bool{},
 		minors:    map[string]bool{},
 		clinical:  map[string]bool{},
+		medical:   map[string]bool{},
 	}
 	sc := bufio.NewScanner(strings.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
@@ -220,7 +223,7 @@ func visibleLetters(tok string) int {
 }
 
 func (l *tables) add(f []string, triggers triggerTable) error {
-	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "I": 2, "M": 2, "C": 2}[f[0]]
+	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "I": 2, "M": 2, "C": 2, "H": 2}[f[0]]
 	if need == 0 || len(f) != need {
 		return fmt.Errorf("malformed entry %q", strings.Join(f, "\t"))
 	}
@@ -260,6 +263,9 @@ func (l *tables) add(f []string, triggers triggerTable) error {
 		l.allowed = append(l.allowed, squeeze(n.text, patternLimit))
 		if len(n.tokens) == 1 {
 			l.exception[n.text] = true
+		} else {
+			l.exception[n.text] = true // a phrase: its words are no hit ("rape crisis", "great tit")
+			l.maxExcept = max(l.maxExcept, len(n.tokens))
 		}
 	case "R":
 		labels, err := parseLabelWeights(f[1])
@@ -278,6 +284,8 @@ func (l *tables) add(f []string, triggers triggerTable) error {
 		l.maxMinors = max(l.maxMinors, len(n.tokens))
 	case "C":
 		l.clinical[normalize(f[1]).text] = true
+	case "H":
+		l.medical[normalize(f[1]).text] = true
 	}
 	return nil
 }
@@ -443,9 +451,10 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 		}
 	}
 	var minor minorContext
+	excepted := l.exceptedPhrases(n)
 	for i := range n.tokens {
 		tok := n.token(i)
-		if !l.exception[tok] {
+		if !l.exception[tok] && !slices.Contains(excepted, i) {
 			if lws := l.lookupToken(tok); lws != nil {
 				add(i, n.origin[i], lws)
 			}
@@ -468,6 +477,7 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	}
 	hits = l.matchPatterns(n, hits)
 	hits = dropNames(text, n, hits)
+	l.clinicalInMedicalText(n, hits)
 	rtext := l.unmask(l.blankIdioms(n.text))
 	// Only the rules one of whose trigger words occurs can match, and only
 	// near it: the expression runs on a window around each occurrence.
@@ -511,6 +521,46 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	return hits, minor
 }
 
+// clinicalInMedicalText makes the word lists' sexual hits clinical in a
+// medical text ("masturbation frequency and prostate health"): mild, and
+// counted once. The phrase rules, which need more than a word, are untouched.
+func (l *tables) clinicalInMedicalText(n normalized, hits []hit) {
+	medical := -1 // unknown until a sexual hit is seen
+	for i, h := range hits {
+		if h.pos < 0 || h.label != Sexual {
+			continue
+		}
+		if medical < 0 {
+			medical = 0
+			for t := range n.tokens {
+				if l.medical[n.token(t)] {
+					medical = 1
+					break
+				}
+			}
+		}
+		if medical == 1 {
+			hits[i].clinical, hits[i].weight = true, min(h.weight, mildWeight)
+		}
+	}
+}
+
+// exceptedPhrases returns the tokens inside an exception of several words
+// ("rape crisis centre", "great tit"): the word lists do not read them.
+func (l *tables) exceptedPhrases(n normalized) []int {
+	var out []int
+	for i := range n.tokens {
+		for k := 2; k <= l.maxExcept && i+k <= len(n.tokens); k++ {
+			if l.exception[n.text[n.tokens[i].start:n.tokens[i+k-1].end]] {
+				for j := i; j < i+k; j++ {
+					out = append(out, j)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // nameWords are listed terms that are also names: written capitalised beside
 // another capitalised word ("Dick Cheney", "Moby Dick", "John Lee Hooker")
 // they name someone, not a body part or a trade.
@@ -520,7 +570,7 @@ var nameWords = map[string]bool{
 }
 
 // dropNames removes the word and pattern hits of name words used as names.
-// A text mostly in title case ("Shut Up Dick") is shouting, not naming.
+// A text all in title case ("Shut Up Dick") is shouting, not naming.
 func dropNames(text string, n normalized, hits []hit) []hit {
 	var runes []rune
 	titled := func(i int) bool {
@@ -551,7 +601,7 @@ func dropNames(text string, n normalized, hits []hit) []hit {
 					}
 				}
 				shouting = 0
-				if 2*t >= len(n.tokens) {
+				if t >= 3 && t >= len(n.tokens)-1 {
 					shouting = 1
 				}
 			}
