@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -278,7 +280,7 @@ func (s *Server) load() error {
 		return err
 	}
 	if s.data.garbage > s.data.size.Load()/2 && s.data.garbage > 1<<20 {
-		return s.compact()
+		go s.compactLogged()
 	}
 	return nil
 }
@@ -420,8 +422,8 @@ func (s *Server) finish(tx *txn) error {
 			return err
 		}
 	}
-	if s.data.garbage > compactMin && s.data.garbage > s.data.size.Load()/2 {
-		return s.compact()
+	if s.data.garbage > compactMin && s.data.garbage > s.data.size.Load()/2 && !s.compacting.Load() {
+		go s.compactLogged()
 	}
 	return nil
 }
@@ -429,17 +431,66 @@ func (s *Server) finish(tx *txn) error {
 // compactMin is the garbage below which the data file is never rewritten.
 const compactMin = 64 << 20
 
-// compact rewrites the data file as the current state: each table's schema,
-// then one record per item. The new file is complete on disk before it replaces the old.
+// compactLogged runs compact in the background, where an error (a full disk)
+// costs only the space compaction would have freed: it is logged.
+func (s *Server) compactLogged() {
+	if err := s.compact(); err != nil {
+		log.Printf("dynamodb: %v (the data file keeps its erased records until the next try)", err)
+	}
+}
+
+// compact rewrites the data file as the live items (each table's schema,
+// then one record per item) without holding requests up while it writes:
+//  1. with the read lock, it takes the items as they are (stored items never
+//     change: a write stores a new one);
+//  2. with no lock, it writes them to a new file and syncs it;
+//  3. with the write lock, it appends the items written since, erases in the
+//     new file the items superseded since, syncs, and replaces the old file.
+//
+// Step 3 costs what changed during step 2, not the table size. One
+// compaction runs at a time; a table created, dropped or changed meanwhile
+// makes it give up (the next one starts afresh).
 func (s *Server) compact() error {
-	tmpPath := s.data.path + ".compact"
+	if !s.compacting.CompareAndSwap(false, true) {
+		return nil
+	}
+	defer s.compacting.Store(false)
+
+	type snapshot struct {
+		name   string
+		schema tableSchema
+		items  []*stored
+	}
+	s.mu.RLock()
+	snap := make([]snapshot, 0, len(s.tables))
+	for name, t := range s.tables {
+		sn := snapshot{name: name, schema: t.schema, items: make([]*stored, 0, len(t.items))}
+		for _, st := range t.items {
+			sn.items = append(sn.items, st)
+		}
+		snap = append(snap, sn)
+	}
+	path := s.data.path
+	s.mu.RUnlock()
+	sort.Slice(snap, func(i, j int) bool { return snap[i].name < snap[j].name })
+
+	tmpPath := path + ".compact"
 	f, err := os.OpenFile(tmpPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("compact dynamodb data: %w", err)
 	}
-	nd := &dataFile{f: f, path: s.data.path}
+	abandon := func(err error) error {
+		_ = f.Close()
+		_ = os.Remove(tmpPath)
+		if err != nil {
+			return fmt.Errorf("compact dynamodb data: %w", err)
+		}
+		return nil
+	}
+	nd := &dataFile{f: f, path: path}
 	w := bufio.NewWriterSize(f, 1<<20)
 	placed := map[*stored]*record{}
+	schemas := map[*record]bool{}
 	add := func(p *payload) (*record, error) {
 		body, err := json.Marshal(p)
 		if err != nil {
@@ -454,36 +505,70 @@ func (s *Server) compact() error {
 		nd.size.Add(int64(headerSize + len(body)))
 		return r, nil
 	}
-	names := make([]string, 0, len(s.tables))
-	for n := range s.tables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		t := s.tables[n]
-		schema := t.schema
-		r, err := add(&payload{Create: &schema})
+	for _, sn := range snap {
+		r, err := add(&payload{Create: &sn.schema})
 		if err != nil {
-			return err
+			return abandon(err)
 		}
-		r.holders[nil] = struct{}{}
-		for _, st := range t.items {
-			r, err := add(&payload{Writes: []write{{T: n, Put: st.enc}}})
+		schemas[r] = true
+		for _, st := range sn.items {
+			r, err := add(&payload{Writes: []write{{T: sn.name, Put: st.enc}}})
 			if err != nil {
-				return err
+				return abandon(err)
 			}
 			placed[st] = r
 		}
 	}
 	if err := errors.Join(w.Flush(), f.Sync()); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("compact dynamodb data: %w", err)
+		return abandon(err)
 	}
-	if err := os.Rename(tmpPath, s.data.path); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("compact dynamodb data: %w", err)
+	if s.compactHook != nil {
+		s.compactHook()
 	}
-	syncDir(filepath.Dir(s.data.path))
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.tables) != len(snap) {
+		return abandon(nil)
+	}
+	for _, sn := range snap {
+		if t := s.tables[sn.name]; t == nil || !reflect.DeepEqual(t.schema, sn.schema) {
+			return abandon(nil)
+		}
+	}
+	// Items written since the snapshot go after it; those it holds that
+	// were overwritten or deleted since are erased from the new file.
+	live := map[*stored]bool{}
+	for _, sn := range snap {
+		for _, st := range s.tables[sn.name].items {
+			live[st] = true
+			if placed[st] == nil {
+				r, err := add(&payload{Writes: []write{{T: sn.name, Put: st.enc}}})
+				if err != nil {
+					return abandon(err)
+				}
+				placed[st] = r
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return abandon(err)
+	}
+	for st, r := range placed {
+		if !live[st] {
+			if err := nd.scrub(r); err != nil {
+				return abandon(err)
+			}
+			delete(placed, st)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return abandon(err)
+	}
+	if err := os.Rename(tmpPath, path); err != nil {
+		return abandon(err)
+	}
+	syncDir(filepath.Dir(path))
 	nd.synced.Store(nd.size.Load())
 	// Writers still waiting on the old file: their data is in the new one, on disk.
 	old := s.data
@@ -494,6 +579,9 @@ func (s *Server) compact() error {
 	for st, r := range placed {
 		st.rec = r
 		r.holders[st] = struct{}{}
+	}
+	for r := range schemas {
+		r.holders[nil] = struct{}{}
 	}
 	s.data = nd
 	return nil

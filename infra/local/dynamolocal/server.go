@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/truora/minidyn/interpreter"
@@ -34,6 +35,9 @@ type Server struct {
 	now     func() time.Time
 	ready   chan struct{} // closed once the items are loaded
 	loadErr error         // why they could not be, set before ready closes
+
+	compacting  atomic.Bool // a compaction is under way
+	compactHook func()      // tests: runs between a compaction's unlocked write and its catch-up
 }
 
 // schemaOps are answered while the items are still loading.
