@@ -58,6 +58,7 @@ type tables struct {
 	maxMinors int
 	clinical  map[string]bool  // clinical terms (anatomy, sexual health, crime reporting)
 	medical   map[string]bool  // words that make a text medical ("doctor", "screening", "prostate")
+	news      map[string]bool  // words that make a text a news report ("police", "jailed", "witnesses")
 	ruleWords map[int][]string // the rules' words by length, to read masked words ("st*pid") for them
 }
 
@@ -106,6 +107,7 @@ func parseLexicon(data string, triggers triggerTable) (*tables, error) {
 		minors:    map[string]bool{},
 		clinical:  map[string]bool{},
 		medical:   map[string]bool{},
+		news:      map[string]bool{},
 	}
 	sc := bufio.NewScanner(strings.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
@@ -223,7 +225,7 @@ func visibleLetters(tok string) int {
 }
 
 func (l *tables) add(f []string, triggers triggerTable) error {
-	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "I": 2, "M": 2, "C": 2, "H": 2}[f[0]]
+	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "I": 2, "M": 2, "C": 2, "H": 2, "N": 2}[f[0]]
 	if need == 0 || len(f) != need {
 		return fmt.Errorf("malformed entry %q", strings.Join(f, "\t"))
 	}
@@ -286,6 +288,8 @@ func (l *tables) add(f []string, triggers triggerTable) error {
 		l.clinical[normalize(f[1]).text] = true
 	case "H":
 		l.medical[normalize(f[1]).text] = true
+	case "N":
+		l.news[normalize(f[1]).text] = true
 	}
 	return nil
 }
@@ -477,7 +481,7 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	}
 	hits = l.matchPatterns(n, hits)
 	hits = dropNames(text, n, hits)
-	l.clinicalInMedicalText(n, hits)
+	l.clinicalInContext(n, hits)
 	rtext := l.unmask(l.blankIdioms(n.text))
 	// Only the rules one of whose trigger words occurs can match, and only
 	// near it: the expression runs on a window around each occurrence.
@@ -521,25 +525,29 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	return hits, minor
 }
 
-// clinicalInMedicalText makes the word lists' sexual hits clinical in a
-// medical text ("masturbation frequency and prostate health"): mild, and
-// counted once. The phrase rules, which need more than a word, are untouched.
-func (l *tables) clinicalInMedicalText(n normalized, hits []hit) {
-	medical := -1 // unknown until a sexual hit is seen
-	for i, h := range hits {
-		if h.pos < 0 || h.label != Sexual {
-			continue
-		}
-		if medical < 0 {
-			medical = 0
-			for t := range n.tokens {
-				if l.medical[n.token(t)] {
-					medical = 1
-					break
-				}
+// clinicalInContext makes the word lists' hits clinical (mild, counted once)
+// in a medical text for sexual words ("masturbation frequency and prostate
+// health") and in a news report for sexual and violent ones ("a woman was
+// raped in the park, and police are appealing for witnesses"). The phrase
+// rules, which need more than a word ("I will rape you"), are untouched.
+func (l *tables) clinicalInContext(n normalized, hits []hit) {
+	medical, news := -1, -1 // unknown until a hit needs them
+	has := func(words map[string]bool) int {
+		for t := range n.tokens {
+			if words[n.token(t)] {
+				return 1
 			}
 		}
-		if medical == 1 {
+		return 0
+	}
+	for i, h := range hits {
+		if h.pos < 0 || (h.label != Sexual && h.label != Violence) {
+			continue
+		}
+		if news < 0 {
+			medical, news = has(l.medical), has(l.news)
+		}
+		if news == 1 || (medical == 1 && h.label == Sexual) {
 			hits[i].clinical, hits[i].weight = true, min(h.weight, mildWeight)
 		}
 	}
