@@ -486,10 +486,23 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	// Only the rules one of whose trigger words occurs can match, and only
 	// near it: the expression runs on a window around each occurrence.
 	// (a rule past the array, if the rules ever outgrow it, runs on the whole text)
-	var near [256][]int
+	// Occurrences closer than ruleWindow merge into one stretch, so a match
+	// that reaches past one occurrence's window is inside the stretch's.
+	// A rule with more stretches than fit, or past the array, runs on the
+	// whole text.
+	var near [256][]span
+	var everywhere [256]bool
 	l.triggers.scan(rtext, func(r, pos int) {
-		if r < len(near) && len(near[r]) < 4 && (len(near[r]) == 0 || pos-near[r][len(near[r])-1] > ruleWindow) {
-			near[r] = append(near[r], pos)
+		if r >= len(near) || everywhere[r] {
+			return
+		}
+		switch k := len(near[r]); {
+		case k > 0 && pos-near[r][k-1].end <= ruleWindow:
+			near[r][k-1].end = pos
+		case k < 4:
+			near[r] = append(near[r], span{pos, pos})
+		default:
+			everywhere[r] = true
 		}
 	})
 	match := func(lre *lazyRegexp, text string, offset int) (span, bool) {
@@ -506,15 +519,15 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	}
 	for r, ru := range l.rules {
 		switch {
-		case ru.filter == nil || r >= len(near) || len(rtext) <= 2*ruleWindow:
+		case ru.filter == nil || r >= len(near) || everywhere[r] || len(rtext) <= 2*ruleWindow:
 			if ru.filter == nil || r >= len(near) || len(near[r]) > 0 {
 				if at, ok := match(ru.re, rtext, 0); ok {
 					add(-1-r, at, ru.labels)
 				}
 			}
 		default:
-			for _, pos := range near[r] {
-				w, from := window(rtext, pos)
+			for _, at := range near[r] {
+				w, from := window(rtext, at.start, at.end)
 				if at, ok := match(ru.re, w, from); ok {
 					add(-1-r, at, ru.labels)
 					break
@@ -651,18 +664,19 @@ const mildWeight = 0.35
 // ruleWindow is how far a phrase rule's match may reach from its trigger word.
 const ruleWindow = 100
 
-// window is text within ruleWindow bytes of pos, cut at token boundaries so
-// that the expressions' \b still mean word boundaries, and where it starts.
-func window(text string, pos int) (string, int) {
-	from, to := max(0, pos-ruleWindow), min(len(text), pos+ruleWindow)
+// window is text within ruleWindow bytes of the stretch first..last, cut at
+// token boundaries so that the expressions' \b still mean word boundaries,
+// and where it starts.
+func window(text string, first, last int) (string, int) {
+	from, to := max(0, first-ruleWindow), min(len(text), last+ruleWindow)
 	if from > 0 {
-		if i := strings.IndexByte(text[from:pos], ' '); i >= 0 {
+		if i := strings.IndexByte(text[from:first], ' '); i >= 0 {
 			from += i + 1
 		}
 	}
-	if to < len(text) {
-		if i := strings.LastIndexByte(text[pos:to], ' '); i >= 0 {
-			to = pos + i
+	if to < len(text) && last < to {
+		if i := strings.LastIndexByte(text[last:to], ' '); i >= 0 {
+			to = last + i
 		}
 	}
 	return text[from:to], from
