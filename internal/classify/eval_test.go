@@ -61,17 +61,17 @@ func TestHeldOutSet(t *testing.T) {
 }
 
 // TestFreshSet holds the fresh sentences (written before the second round of
-// rules, never used to tune them) to the figures make eval-classifier
-// reported: precision no lower than before that round (24/29, 0.828),
-// recall a margin under after it (75/83, 0.904). A rule change that needs
-// these floors lowered has learned the set; write a new one instead.
+// rules, never used to tune them) a margin under what make eval-classifier
+// measured after round 4 (76/76 precision 1.0, 76/83 recall 0.916). A rule
+// change that needs these floors lowered has learned the set; write a new one
+// instead.
 func TestFreshSet(t *testing.T) {
 	rep := evaluateFile(t, "testdata/fresh.tsv")
 	if len(rep.Misses) > 0 {
 		t.Logf("fresh: %d sentences judged wrongly (not listed: the set stays unseen)", len(rep.Misses))
 	}
-	if p, r := rep.Flagged.Precision(), rep.Flagged.Recall(); p < 0.82 || r < 0.85 {
-		t.Errorf("fresh flagged precision %.3f, recall %.3f; want >= 0.82 and >= 0.85", p, r)
+	if p, r := rep.Flagged.Precision(), rep.Flagged.Recall(); p < 0.95 || r < 0.9 {
+		t.Errorf("fresh flagged precision %.3f, recall %.3f; want >= 0.95 and >= 0.9", p, r)
 	}
 }
 
@@ -97,10 +97,10 @@ func evaluateFile(t *testing.T, path string) EvalReport {
 }
 
 // TestRound3Sets holds the third round's sets to their figures. The tuning
-// half was read while writing the round's rules; the held-out half never was
-// (its misses are not logged), and its floors sit just under what make
-// eval-classifier measured once the round was done (68/75 precision 0.907,
-// 68/79 recall 0.861): a rule change that lowers them has regressed.
+// half was read while writing the rules of rounds 3 and 4; the held-out half
+// never was (its misses are not logged). Its floors are the goal round 4
+// reached (73/75 precision 0.973, 73/79 recall 0.924 by make
+// eval-classifier): a rule change that lowers them has regressed.
 func TestRound3Sets(t *testing.T) {
 	rep := evaluateFile(t, "testdata/round3-tune.tsv")
 	for _, m := range rep.Misses {
@@ -110,7 +110,20 @@ func TestRound3Sets(t *testing.T) {
 		t.Errorf("round 3 tuning half: flagged precision %.3f, recall %.3f; want both >= 0.97", p, r)
 	}
 	held := evaluateFile(t, "testdata/round3-heldout.tsv")
-	if p, r := held.Flagged.Precision(), held.Flagged.Recall(); p < 0.89 || r < 0.85 {
-		t.Errorf("round 3 held-out half: flagged precision %.3f, recall %.3f; want >= 0.89 and >= 0.85", p, r)
+	if p, r := held.Flagged.Precision(), held.Flagged.Recall(); p < 0.95 || r < 0.92 {
+		t.Errorf("round 3 held-out half: flagged precision %.3f, recall %.3f; want >= 0.95 and >= 0.92", p, r)
+	}
+}
+
+// TestRound4Set holds the round-4 tuning set (new sentences in batches, each
+// written before the rules it then tuned) a little under its figures
+// (0.983 / 0.927 when round 4 ended).
+func TestRound4Set(t *testing.T) {
+	rep := evaluateFile(t, "testdata/round4-tune.tsv")
+	for _, m := range rep.Misses {
+		t.Log(m)
+	}
+	if p, r := rep.Flagged.Precision(), rep.Flagged.Recall(); p < 0.97 || r < 0.9 {
+		t.Errorf("round 4 tuning set: flagged precision %.3f, recall %.3f; want >= 0.97 and >= 0.9", p, r)
 	}
 }

@@ -64,6 +64,24 @@ func TestLexicon(t *testing.T) {
 		{"We'll bury them in the second half", false, ""},
 		{"The surgeon had to amputate her left foot", false, ""},
 		{"That dose of insulin is enough to kill you, so check it twice", false, ""},
+		// Round 4: clinical and reported uses, names, inflections; and the
+		// implicit threats, injuries and self-harm questions of the new batches.
+		{"The urologist examined his penis and testicles for lumps.", false, ""},
+		{"Breast cancer screening is offered to women over fifty.", false, ""},
+		{"A woman was raped in the park, and police are appealing for witnesses.", false, ""},
+		{"He raped her.", true, ""},
+		{"Dick Cheney served as vice president.", false, ""},
+		{"You Are A Dick", true, ""},
+		{"The bomb squad checked the car.", false, ""},
+		{"you're a complete a$$", true, ""},
+		{"Rape crisis centres offer free counselling.", false, ""},
+		{"She testified that her husband threatened to kill her.", false, ""},
+		{"I feel like an idiot, I left my keys at home.", false, ""},
+		{"Tell anyone and you're next.", true, Violence},
+		{"Remember what happened to the last guy who crossed me.", true, Violence},
+		{"Her throat was torn open and she was choking on her own blood.", true, ViolenceGraphic},
+		{"Is drowning a peaceful way to go?", true, SelfHarm},
+		{"Would my family be better off if I wasn't around?", true, SelfHarm},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			s, _ := l.Score(context.Background(), []string{tc.text})
@@ -110,7 +128,7 @@ func TestPrefilter(t *testing.T) {
 }
 
 // TestRuleShortcutsChangeNothing checks the prefilters and windows against
-// running every rule on the whole text, over the eval set's sentences and
+// running every rule on the whole text, over the tuning sets' sentences and
 // over paragraphs made of them.
 func TestRuleShortcutsChangeNothing(t *testing.T) {
 	lex, _ := NewLexicon()
@@ -123,9 +141,13 @@ func TestRuleShortcutsChangeNothing(t *testing.T) {
 	for i, r := range fast.rules {
 		slow.rules[i] = &rule{re: r.re, labels: r.labels} // no filter: always the whole text
 	}
-	data, err := os.ReadFile("testdata/eval.tsv")
-	if err != nil {
-		t.Fatal(err)
+	var data []byte
+	for _, path := range []string{"testdata/eval.tsv", "testdata/round3-tune.tsv", "testdata/round4-tune.tsv"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
 	}
 	var texts []string
 	var para strings.Builder
