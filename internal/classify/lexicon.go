@@ -488,10 +488,10 @@ func (l *tables) evidence(text string, locate bool) ([]hit, minorContext) {
 	// (a rule past the array, if the rules ever outgrow it, runs on the whole text)
 	// Occurrences closer than ruleWindow merge into one stretch, so a match
 	// that reaches past one occurrence's window is inside the stretch's.
-	// A rule with more stretches than fit, or past the array, runs on the
-	// whole text.
-	var near [256][]span
-	var everywhere [256]bool
+	// A rule with more stretches than fit runs on the whole text, as would a
+	// rule past the arrays (TestRulesFitTheShortcut keeps that from happening).
+	var near [maxShortcutRules][]span
+	var everywhere [maxShortcutRules]bool
 	l.triggers.scan(rtext, func(r, pos int) {
 		if r >= len(near) || everywhere[r] {
 			return
@@ -660,6 +660,10 @@ func blank(s string) string { return strings.Repeat("_", len(s)) }
 // mildWeight is the weight of the lexicon's mild terms (infra/lexicon/labels.json):
 // clinical and everyday words that never flag alone.
 const mildWeight = 0.35
+
+// maxShortcutRules is how many rules the trigger shortcut tracks; a rule
+// past it would run on every text, whatever its trigger words.
+const maxShortcutRules = 512
 
 // ruleWindow is how far a phrase rule's match may reach from its trigger word.
 const ruleWindow = 100

@@ -167,3 +167,16 @@ func TestRuleShortcutsChangeNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesFitTheShortcut keeps every rule inside the trigger shortcut's
+// arrays: a rule past them would run, and be compiled, on every text.
+func TestRulesFitTheShortcut(t *testing.T) {
+	lex, _ := NewLexicon()
+	l, err := lex.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.rules) > maxShortcutRules {
+		t.Errorf("%d rules, the shortcut tracks %d: raise maxShortcutRules", len(l.rules), maxShortcutRules)
+	}
+}
