@@ -290,7 +290,7 @@ func (s *Server) replay(tables map[string]*table, r *record, p *payload, superse
 	r.file = s.data
 	switch {
 	case p.Create != nil && tables[p.Create.TableName] != nil:
-		tables[p.Create.TableName].schema = *p.Create // a TTL change
+		tables[p.Create.TableName].setSchema(*p.Create) // a TTL change
 		r.holders[nil] = struct{}{}
 	case p.Create != nil:
 		t, err := newTable(*p.Create)

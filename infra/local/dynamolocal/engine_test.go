@@ -8,7 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -361,4 +364,102 @@ func TestCompactionWhileWriting(t *testing.T) {
 	in.stop()
 	check(start(t, dir).client)
 	grep()
+}
+
+// TestExpireItems: items whose TTL time has passed are deleted, durably and
+// erased from the data file; others stay, and so do items whose TTL
+// attribute is not a number; turning TTL on later indexes the items already
+// stored.
+func TestExpireItems(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	in := start(t, dir)
+	c := in.client
+	if err := createPosts(ctx, c, "t"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	put := func(pk string, ttl types.AttributeValue) {
+		t.Helper()
+		it := post(pk, "s", pk, "text-of-"+pk)
+		if ttl != nil {
+			it["expires"] = ttl
+		}
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unix := func(d time.Duration) types.AttributeValue { return n(strconv.FormatInt(now.Add(d).Unix(), 10)) }
+	put("before-ttl-on", unix(-time.Hour)) // stored before TTL is turned on
+	if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String("t"),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expires"), Enabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	put("expired", unix(-time.Minute))
+	put("fresh", unix(time.Hour))
+	put("no-ttl", nil)
+	put("text-ttl", s("yesterday"))
+	put("renewed", unix(-time.Minute))
+	put("renewed", unix(time.Hour))
+	deleted, err := in.srv.ExpireItems(now)
+	if err != nil || deleted["t"] != 2 {
+		t.Fatalf("ExpireItems deleted %v (%v), want 2 of t", deleted, err)
+	}
+	kept := map[string]bool{"before-ttl-on": false, "expired": false, "fresh": true, "no-ttl": true, "text-ttl": true, "renewed": true}
+	check := func(c *dynamodb.Client) {
+		t.Helper()
+		for pk, want := range kept {
+			out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key(pk)})
+			if err != nil || (out.Item != nil) != want {
+				t.Errorf("%s kept = %v, want %v (%v)", pk, out.Item != nil, want, err)
+			}
+		}
+	}
+	check(c)
+	b, _ := os.ReadFile(filepath.Join(dir, dataFileName))
+	for _, gone := range []string{"text-of-before-ttl-on", "text-of-expired"} {
+		if bytes.Contains(b, []byte(gone)) {
+			t.Errorf("the data file still holds %q", gone)
+		}
+	}
+	in.stop()
+	in = start(t, dir)
+	check(in.client)
+	if deleted, err := in.srv.ExpireItems(now.Add(2 * time.Hour)); err != nil || deleted["t"] != 2 {
+		t.Errorf("after a restart, two hours later ExpireItems deleted %v (%v), want fresh and renewed", deleted, err)
+	}
+}
+
+// TestFilteredScanPages: a page stops at 1 MB read, before the filter, so a
+// filter that matches nothing answers page by page instead of walking the
+// whole table at once.
+func TestFilteredScanPages(t *testing.T) {
+	ctx := context.Background()
+	c := start(t, t.TempDir()).client
+	if err := createPosts(ctx, c, "t"); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 100<<10)
+	for i := range 25 { // 2.5 MB
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: post(fmt.Sprint(i), "s", "c", big)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages, scanned := 0, 0
+	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String("t"),
+		FilterExpression: aws.String("title = :none"), ExpressionAttributeValues: map[string]types.AttributeValue{":none": s("none")}})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		scanned += int(out.ScannedCount)
+		if out.Count != 0 || out.ScannedCount > 11 {
+			t.Errorf("page %d: count %d, scanned %d; want 0 and at most 1 MB's worth (11)", pages, out.Count, out.ScannedCount)
+		}
+	}
+	if pages < 3 || scanned != 25 {
+		t.Errorf("%d pages scanned %d items, want at least 3 pages and all 25", pages, scanned)
+	}
 }

@@ -163,10 +163,13 @@ func (p *pageBuilder) add(e *entry) bool {
 	}
 	p.scanned++
 	p.last = e
+	// As in DynamoDB, the 1 MB a page stops at is what it read, before the
+	// filter: a filter that matches nothing still answers page by page
+	// rather than walking the whole table under the lock.
+	p.bytes += len(e.st.enc)
 	if p.in.FilterExpression == "" && p.in.ProjectionExpression == "" && p.ix.projection == "ALL" {
 		if p.in.Select != "COUNT" {
 			p.items = append(p.items, e.st.enc)
-			p.bytes += len(e.st.enc)
 		}
 		p.count++
 		return p.more()
@@ -193,9 +196,7 @@ func (p *pageBuilder) add(e *entry) bool {
 			p.err = aerr
 			return false
 		}
-		enc := appendItem(nil, out)
-		p.items = append(p.items, enc)
-		p.bytes += len(enc)
+		p.items = append(p.items, appendItem(nil, out))
 	}
 	return p.more()
 }

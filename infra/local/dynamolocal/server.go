@@ -354,7 +354,7 @@ func (s *Server) updateTTL(tx *txn, in *struct {
 	if err := s.appendSchema(tx, &payload{Create: &schema}); err != nil {
 		return nil, internal(err)
 	}
-	t.schema = schema
+	t.setSchema(schema)
 	return map[string]any{"TimeToLiveSpecification": in.TimeToLiveSpecification}, nil
 }
 

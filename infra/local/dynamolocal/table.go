@@ -69,6 +69,9 @@ type table struct {
 	items   map[string]*stored // by primary key text
 	primary *index
 	indexes map[string]*index
+
+	expiry   *btree.BTreeG[*expiring] // items by TTL time, when TTL is on (see ttl.go)
+	expiryOf map[string]*expiring     // by primary key text
 }
 
 // stored is an item, encoded, and the record of the data file that holds its latest version.
@@ -132,7 +135,8 @@ func newTable(s tableSchema) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &table{schema: s, key: k, items: map[string]*stored{}, indexes: map[string]*index{}}
+	t := &table{schema: s, key: k, items: map[string]*stored{}, indexes: map[string]*index{},
+		expiry: btree.NewG(32, lessExpiring), expiryOf: map[string]*expiring{}}
 	t.primary = newIndex("", k, "ALL", nil)
 	for _, ix := range append(append([]indexSchema{}, s.GlobalSecondaryIndexes...), s.LocalSecondaryIndexes...) {
 		ik, err := s.keyDef(ix.KeySchema)
@@ -207,9 +211,11 @@ func (ix *index) entryFor(pkey string, it item, st *stored) *entry {
 func (t *table) set(pkey string, it item, st *stored) {
 	if st == nil {
 		delete(t.items, pkey)
+		it = nil
 	} else {
 		t.items[pkey] = st
 	}
+	t.setExpiry(pkey, it)
 	for _, ix := range t.allIndexes() {
 		if old, ok := ix.entries[pkey]; ok {
 			ix.tree.Delete(old)

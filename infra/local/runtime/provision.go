@@ -30,12 +30,12 @@ type queueRef struct{ name, url, arn string }
 
 // provision creates every table, bucket and queue of the template that does
 // not exist yet, named prefix+LogicalId, and returns their names.
-func provision(ctx context.Context, cfg aws.Config, t *samtemplate.Template, prefix string, withTTL bool) (*resources, error) {
+func provision(ctx context.Context, cfg aws.Config, t *samtemplate.Template, prefix string) (*resources, error) {
 	res := &resources{tables: map[string]string{}, queues: map[string]queueRef{}, buckets: map[string]string{}}
 	ddb := awsclients.DynamoDB(cfg)
 	for _, tb := range t.Tables {
 		name := prefix + tb.LogicalID
-		if err := createTable(ctx, ddb, name, tb, withTTL); err != nil {
+		if err := createTable(ctx, ddb, name, tb); err != nil {
 			return nil, err
 		}
 		res.tables[tb.LogicalID] = name
@@ -63,19 +63,28 @@ func provision(ctx context.Context, cfg aws.Config, t *samtemplate.Template, pre
 	return res, nil
 }
 
-func createTable(ctx context.Context, ddb *dynamodb.Client, name string, tb samtemplate.Table, withTTL bool) error {
+func createTable(ctx context.Context, ddb *dynamodb.Client, name string, tb samtemplate.Table) error {
 	_, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	var missing *ddbtypes.ResourceNotFoundException
 	switch {
 	case err == nil:
-		return nil
+		// A table made before its TTL was declared (or by an older make
+		// run) gets it now.
+		ttl, err := ddb.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("describe TTL of %s: %w", name, err)
+		}
+		if ttl.TimeToLiveDescription != nil && ttl.TimeToLiveDescription.TimeToLiveStatus != ddbtypes.TimeToLiveStatusDisabled {
+			return nil
+		}
 	case !errors.As(err, &missing):
 		return fmt.Errorf("describe table %s: %w", name, err)
+	default:
+		if _, err := ddb.CreateTable(ctx, tb.CreateInput(name)); err != nil {
+			return fmt.Errorf("create table %s: %w", name, err)
+		}
 	}
-	if _, err := ddb.CreateTable(ctx, tb.CreateInput(name)); err != nil {
-		return fmt.Errorf("create table %s: %w", name, err)
-	}
-	if in := tb.TTLInput(name); withTTL && in != nil {
+	if in := tb.TTLInput(name); in != nil {
 		if _, err := ddb.UpdateTimeToLive(ctx, in); err != nil {
 			return fmt.Errorf("enable TTL on %s: %w", name, err)
 		}

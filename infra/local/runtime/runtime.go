@@ -76,7 +76,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.stops = append(s.stops, func() { _ = ln.Close() })
 
-	prefix, withTTL := "", true
+	prefix := ""
 	external, err := externalBackend(o.Env)
 	if err != nil {
 		return nil, err
@@ -101,13 +101,13 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 				return nil, fmt.Errorf("set %s: %w", k, err)
 			}
 		}
-		s.Backend, withTTL = "emulators (DynamoDB: "+ddb+")", ddb == "dynamodb-local"
+		s.Backend = "emulators (DynamoDB: " + ddb + ")"
 	}
 	awsCfg, err := awsclients.Load(ctx, o.Env)
 	if err != nil {
 		return nil, err
 	}
-	res, err := provision(ctx, awsCfg, t, prefix, withTTL)
+	res, err := provision(ctx, awsCfg, t, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("provision the template's resources on %s: %w", s.Backend, err)
 	}
@@ -128,8 +128,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			sd.Run(ctx)
 		})
 	}
-	if !withTTL {
-		s.stops = append(s.stops, startTTLSweeper(awsCfg, t, res, o.Logger))
+	if s.emu != nil && s.emu.dynamo != nil {
+		s.stops = append(s.stops, startTTLSweeper(s.emu.dynamo, o.Logger))
 	}
 	if err := s.startEventSources(ctx, awsCfg, t, res, o.Logger); err != nil {
 		return nil, err
