@@ -164,12 +164,8 @@ func TestQueryKeyConditions(t *testing.T) {
 // readable after a restart.
 func TestErasedDataLeavesTheDirectory(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	in := start(t, dir)
+	in, dir := withPosts(t)
 	c := in.client
-	if err := createPosts(ctx, c, "t"); err != nil {
-		t.Fatal(err)
-	}
 	secret := func(i int) string { return fmt.Sprintf("secret-text-%d-of-the-revoked-dialog", i) }
 	put := func(pk, title string) types.TransactWriteItem {
 		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String("t"), Item: post(pk, "s", "c", title)}}
@@ -205,19 +201,7 @@ func TestErasedDataLeavesTheDirectory(t *testing.T) {
 	in.stop()
 	c = start(t, dir).client
 	grep()
-	for pk, want := range map[string]string{"keep": "stays", "m2": "redacted", "m1": ""} {
-		out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key(pk)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := ""
-		if v, ok := out.Item["title"].(*types.AttributeValueMemberS); ok {
-			got = v.Value
-		}
-		if got != want {
-			t.Errorf("%s title = %q, want %q", pk, got, want)
-		}
-	}
+	checkTitles(t, c, map[string]string{"keep": "stays", "m2": "redacted", "m1": ""})
 }
 
 // TestOldJournalConverted: a data directory written by the earlier
@@ -277,12 +261,8 @@ func FuzzAppendString(f *testing.F) {
 // after a restart.
 func TestCompactionWhileWriting(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	in := start(t, dir)
+	in, dir := withPosts(t)
 	c := in.client
-	if err := createPosts(ctx, c, "t"); err != nil {
-		t.Fatal(err)
-	}
 	putTitle := func(pk, title string) {
 		t.Helper()
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: post(pk, "s", pk, title)}); err != nil {
@@ -322,19 +302,7 @@ func TestCompactionWhileWriting(t *testing.T) {
 	}
 	check := func(c *dynamodb.Client) {
 		t.Helper()
-		for pk, title := range want {
-			out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key(pk)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := ""
-			if v, ok := out.Item["title"].(*types.AttributeValueMemberS); ok {
-				got = v.Value
-			}
-			if got != title {
-				t.Errorf("%s title = %q, want %q", pk, got, title)
-			}
-		}
+		checkTitles(t, c, want)
 		// The index holds the same items.
 		out, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("t"), IndexName: aws.String("byStatus"),
 			KeyConditionExpression: aws.String("#s = :s"), ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -372,12 +340,8 @@ func TestCompactionWhileWriting(t *testing.T) {
 // stored.
 func TestExpireItems(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	in := start(t, dir)
+	in, dir := withPosts(t)
 	c := in.client
-	if err := createPosts(ctx, c, "t"); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
 	put := func(pk string, ttl types.AttributeValue) {
 		t.Helper()
@@ -435,10 +399,8 @@ func TestExpireItems(t *testing.T) {
 // whole table at once.
 func TestFilteredScanPages(t *testing.T) {
 	ctx := context.Background()
-	c := start(t, t.TempDir()).client
-	if err := createPosts(ctx, c, "t"); err != nil {
-		t.Fatal(err)
-	}
+	in, _ := withPosts(t)
+	c := in.client
 	big := strings.Repeat("x", 100<<10)
 	for i := range 25 { // 2.5 MB
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: post(fmt.Sprint(i), "s", "c", big)}); err != nil {
@@ -462,4 +424,33 @@ func TestFilteredScanPages(t *testing.T) {
 	if pages < 3 || scanned != 25 {
 		t.Errorf("%d pages scanned %d items, want at least 3 pages and all 25", pages, scanned)
 	}
+}
+
+// checkTitles checks the title of each item of table t ("" where the item must not exist).
+func checkTitles(t *testing.T, c *dynamodb.Client, want map[string]string) {
+	t.Helper()
+	for pk, title := range want {
+		out, err := c.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key(pk)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if v, ok := out.Item["title"].(*types.AttributeValueMemberS); ok {
+			got = v.Value
+		}
+		if got != title {
+			t.Errorf("%s title = %q, want %q", pk, got, title)
+		}
+	}
+}
+
+// withPosts starts a server on a new directory, with the table "t" of createPosts.
+func withPosts(t *testing.T) (*instance, string) {
+	t.Helper()
+	dir := t.TempDir()
+	in := start(t, dir)
+	if err := createPosts(context.Background(), in.client, "t"); err != nil {
+		t.Fatal(err)
+	}
+	return in, dir
 }
