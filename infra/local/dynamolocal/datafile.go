@@ -280,7 +280,7 @@ func (s *Server) load() error {
 		return err
 	}
 	if s.data.garbage > s.data.size.Load()/2 && s.data.garbage > 1<<20 {
-		go s.compactLogged()
+		s.compactInBackground()
 	}
 	return nil
 }
@@ -422,8 +422,8 @@ func (s *Server) finish(tx *txn) error {
 			return err
 		}
 	}
-	if s.data.garbage > compactMin && s.data.garbage > s.data.size.Load()/2 && !s.compacting.Load() {
-		go s.compactLogged()
+	if s.data.garbage > compactMin && s.data.garbage > s.data.size.Load()/2 && !s.compacting.Load() && !s.closed {
+		s.compactInBackground()
 	}
 	return nil
 }
@@ -431,12 +431,17 @@ func (s *Server) finish(tx *txn) error {
 // compactMin is the garbage below which the data file is never rewritten.
 const compactMin = 64 << 20
 
-// compactLogged runs compact in the background, where an error (a full disk)
-// costs only the space compaction would have freed: it is logged.
-func (s *Server) compactLogged() {
-	if err := s.compact(); err != nil {
-		log.Printf("dynamodb: %v (the data file keeps its erased records until the next try)", err)
-	}
+// compactInBackground runs compact beside the requests, where an error (a
+// full disk) costs only the space compaction would have freed: it is logged.
+// Called with s.mu held.
+func (s *Server) compactInBackground() {
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		if err := s.compact(); err != nil {
+			log.Printf("dynamodb: %v (the data file keeps its erased records until the next try)", err)
+		}
+	}()
 }
 
 // compact rewrites the data file as the live items (each table's schema,
@@ -528,7 +533,7 @@ func (s *Server) compact() error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.tables) != len(snap) {
+	if s.closed || len(s.tables) != len(snap) {
 		return abandon(nil)
 	}
 	for _, sn := range snap {

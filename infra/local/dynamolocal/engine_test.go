@@ -454,3 +454,37 @@ func withPosts(t *testing.T) (*instance, string) {
 	}
 	return in, dir
 }
+
+// TestCompactionGivesUpOnClose: a server closed while it compacts leaves its
+// data file as it was (a later server on the directory owns it) and no
+// half-written compaction behind.
+func TestCompactionGivesUpOnClose(t *testing.T) {
+	ctx := context.Background()
+	in, dir := withPosts(t)
+	for i := range 3 {
+		if _, err := in.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: post("p", "s", "c", fmt.Sprint("v", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.srv.Ready(); err != nil {
+		t.Fatal(err)
+	}
+	before := appended(t, dir)
+	in.srv.compactHook = func() {
+		if err := in.srv.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := in.srv.compact(); err != nil {
+		t.Fatal(err)
+	}
+	if after := appended(t, dir); after != before {
+		t.Errorf("the data file has %d records after a compaction given up, want the %d it had", after, before)
+	}
+	if _, err := os.Stat(filepath.Join(dir, dataFileName+".compact")); !os.IsNotExist(err) {
+		t.Errorf("the compaction file is left behind: %v", err)
+	}
+	in.http.Close()
+	in.http = nil
+	checkTitles(t, start(t, dir).client, map[string]string{"p": "v2"})
+}

@@ -36,8 +36,10 @@ type Server struct {
 	ready   chan struct{} // closed once the items are loaded
 	loadErr error         // why they could not be, set before ready closes
 
-	compacting  atomic.Bool // a compaction is under way
-	compactHook func()      // tests: runs between a compaction's unlocked write and its catch-up
+	compacting  atomic.Bool    // a compaction is under way
+	background  sync.WaitGroup // compactions started in the background, which Close waits for
+	closed      bool           // set by Close: a compaction under way gives up
+	compactHook func()         // tests: runs between a compaction's unlocked write and its catch-up
 }
 
 // schemaOps are answered while the items are still loading.
@@ -75,9 +77,14 @@ func (s *Server) Ready() error {
 	return s.loadErr
 }
 
-// Close closes the data file, once the items are loaded.
+// Close closes the data file, once the items are loaded and a compaction
+// under way has given up.
 func (s *Server) Close() error {
 	<-s.ready
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.background.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.data.f.Close()
