@@ -38,13 +38,37 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 const headerSize = 8
 
+// holders are the live items a record holds (the latest version of each), or
+// that it is a table's schema. Most records hold one item: a slice, not a
+// map per record.
+type holders struct {
+	items  []*stored
+	schema bool
+}
+
+func (h *holders) add(st *stored) { h.items = append(h.items, st) }
+
+func (h *holders) remove(st *stored) {
+	for i, x := range h.items {
+		if x == st {
+			last := len(h.items) - 1
+			h.items[i], h.items[last] = h.items[last], nil
+			h.items = h.items[:last]
+			return
+		}
+	}
+}
+
+// empty reports whether the record holds nothing live: it may be erased.
+func (h *holders) empty() bool { return len(h.items) == 0 && !h.schema }
+
 // record is where one record sits in the data file, and which live items it
 // holds (the latest version of each).
 type record struct {
 	file    *dataFile
 	off     int64
 	size    int
-	holders map[*stored]struct{}
+	holders holders
 }
 
 // payload is one record's content.
@@ -113,7 +137,7 @@ func (d *dataFile) write(p *payload) (*record, error) {
 		return nil, fmt.Errorf("write dynamodb data: %w", err)
 	}
 	d.size.Store(off + int64(len(buf)))
-	return &record{file: d, off: off, size: len(body), holders: map[*stored]struct{}{}}, nil
+	return &record{file: d, off: off, size: len(body)}, nil
 }
 
 // scrub zeroes a record's payload. The next fsync makes it durable; until
@@ -164,7 +188,7 @@ func readRecords(f *os.File, fn func(r *record, body []byte) error) (size, garba
 			off = next
 			continue
 		}
-		if err := fn(&record{off: off, size: int(n), holders: map[*stored]struct{}{}}, body); err != nil {
+		if err := fn(&record{off: off, size: int(n)}, body); err != nil {
 			return 0, 0, fmt.Errorf("dynamodb data %s at %d: %w", f.Name(), off, err)
 		}
 		off = next
@@ -246,7 +270,7 @@ func (s *Server) load() error {
 			if err := s.replay(tables, rd.r, &rd.p, &superseded); err != nil {
 				return err
 			}
-			if len(rd.r.holders) == 0 && len(rd.p.Writes) > 0 {
+			if rd.r.holders.empty() && len(rd.p.Writes) > 0 {
 				superseded = append(superseded, rd.r)
 			}
 		}
@@ -270,7 +294,7 @@ func (s *Server) load() error {
 	defer s.mu.Unlock()
 	s.tables = tables
 	for _, r := range superseded {
-		if len(r.holders) == 0 {
+		if r.holders.empty() {
 			if err := s.data.scrub(r); err != nil {
 				return err
 			}
@@ -291,17 +315,17 @@ func (s *Server) replay(tables map[string]*table, r *record, p *payload, superse
 	switch {
 	case p.Create != nil && tables[p.Create.TableName] != nil:
 		tables[p.Create.TableName].setSchema(*p.Create) // a TTL change
-		r.holders[nil] = struct{}{}
+		r.holders.schema = true
 	case p.Create != nil:
 		t, err := newTable(*p.Create)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", p.Create.TableName, err)
 		}
 		tables[p.Create.TableName] = t
-		r.holders[nil] = struct{}{} // schema records stay until compaction
+		r.holders.schema = true // schema records stay until compaction
 	case p.Drop != "":
 		delete(tables, p.Drop)
-		r.holders[nil] = struct{}{}
+		r.holders.schema = true
 	}
 	for _, w := range p.Writes {
 		t := tables[w.T]
@@ -321,8 +345,8 @@ func (s *Server) replay(tables map[string]*table, r *record, p *payload, superse
 			return err
 		}
 		if old := t.items[pkey]; old != nil {
-			delete(old.rec.holders, old)
-			if len(old.rec.holders) == 0 && old.rec != r {
+			old.rec.holders.remove(old)
+			if old.rec.holders.empty() && old.rec != r {
 				*superseded = append(*superseded, old.rec)
 			}
 		}
@@ -331,7 +355,7 @@ func (s *Server) replay(tables map[string]*table, r *record, p *payload, superse
 			continue
 		}
 		st := &stored{table: w.T, enc: enc, rec: r}
-		r.holders[st] = struct{}{}
+		r.holders.add(st)
 		t.set(pkey, it, st)
 	}
 	return nil
@@ -348,8 +372,8 @@ func (s *Server) commit(tx *txn, p *payload, changes []change) error {
 	relocate := map[*record]bool{}
 	for _, c := range changes {
 		if old := c.t.items[c.pkey]; old != nil {
-			delete(old.rec.holders, old)
-			if len(old.rec.holders) == 0 {
+			old.rec.holders.remove(old)
+			if old.rec.holders.empty() {
 				tx.obsolete = append(tx.obsolete, old.rec)
 			} else {
 				relocate[old.rec] = true
@@ -360,7 +384,7 @@ func (s *Server) commit(tx *txn, p *payload, changes []change) error {
 			continue
 		}
 		st := &stored{table: c.t.schema.TableName, enc: appendItem(nil, c.item), rec: r}
-		r.holders[st] = struct{}{}
+		r.holders.add(st)
 		c.t.set(c.pkey, c.item, st)
 	}
 	// Records that still hold other live items: write those items anew, so
@@ -368,14 +392,14 @@ func (s *Server) commit(tx *txn, p *payload, changes []change) error {
 	var moved []*stored
 	reloc := &payload{}
 	for rec := range relocate {
-		if _, schema := rec.holders[nil]; schema {
+		if rec.holders.schema {
 			continue
 		}
-		for st := range rec.holders {
+		for _, st := range rec.holders.items {
 			moved = append(moved, st)
 			reloc.Writes = append(reloc.Writes, write{T: st.table, Put: st.enc})
-			delete(rec.holders, st)
 		}
+		rec.holders.items = nil
 		tx.obsolete = append(tx.obsolete, rec)
 	}
 	if len(moved) > 0 {
@@ -385,7 +409,7 @@ func (s *Server) commit(tx *txn, p *payload, changes []change) error {
 		}
 		for _, st := range moved {
 			st.rec = nr
-			nr.holders[st] = struct{}{}
+			nr.holders.add(st)
 		}
 	}
 	tx.file, tx.upto = s.data, s.data.size.Load()
@@ -398,7 +422,7 @@ func (s *Server) appendSchema(tx *txn, p *payload) error {
 	if err != nil {
 		return err
 	}
-	r.holders[nil] = struct{}{}
+	r.holders.schema = true
 	tx.file, tx.upto = s.data, s.data.size.Load()
 	return nil
 }
@@ -506,7 +530,7 @@ func (s *Server) compact() error {
 		binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(body, crcTable))
 		w.Write(h[:])
 		w.Write(body)
-		r := &record{file: nd, off: nd.size.Load(), size: len(body), holders: map[*stored]struct{}{}}
+		r := &record{file: nd, off: nd.size.Load(), size: len(body)}
 		nd.size.Add(int64(headerSize + len(body)))
 		return r, nil
 	}
@@ -583,10 +607,10 @@ func (s *Server) compact() error {
 	old.syncMu.Unlock()
 	for st, r := range placed {
 		st.rec = r
-		r.holders[st] = struct{}{}
+		r.holders.add(st)
 	}
 	for r := range schemas {
-		r.holders[nil] = struct{}{}
+		r.holders.schema = true
 	}
 	s.data = nd
 	return nil

@@ -297,8 +297,8 @@ func (s *Server) deleteTable(tx *txn, in *tableName) (any, *apiError) {
 		return nil, internal(err)
 	}
 	for _, st := range t.items {
-		delete(st.rec.holders, st)
-		if len(st.rec.holders) == 0 {
+		st.rec.holders.remove(st)
+		if st.rec.holders.empty() {
 			tx.obsolete = append(tx.obsolete, st.rec)
 		}
 	}

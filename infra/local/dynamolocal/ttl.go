@@ -40,17 +40,16 @@ func expiresAt(it item, attr string) (int64, bool) {
 	return int64(f), true
 }
 
-// setExpiry keeps the expiry tree in step with set: it (nil: deleted) is the
-// item now stored under pkey.
-func (t *table) setExpiry(pkey string, it item) {
-	if old, ok := t.expiryOf[pkey]; ok {
-		t.expiry.Delete(old)
-		delete(t.expiryOf, pkey)
+// setExpiry places st, stored under pkey and decoded as it, in the expiry
+// tree, or takes it out (it nil).
+func (t *table) setExpiry(st *stored, pkey string, it item) {
+	if st.expires != nil {
+		t.expiry.Delete(st.expires)
+		st.expires = nil
 	}
 	if at, ok := expiresAt(it, t.schema.TTLAttribute); ok && it != nil {
-		e := &expiring{at: at, pkey: pkey}
-		t.expiry.ReplaceOrInsert(e)
-		t.expiryOf[pkey] = e
+		st.expires = &expiring{at: at, pkey: pkey}
+		t.expiry.ReplaceOrInsert(st.expires)
 	}
 }
 
@@ -62,12 +61,12 @@ func (t *table) setSchema(schema tableSchema) {
 	if !changed {
 		return
 	}
-	t.expiry, t.expiryOf = btree.NewG(32, lessExpiring), map[string]*expiring{}
-	if schema.TTLAttribute == "" {
-		return
-	}
+	t.expiry = btree.NewG(32, lessExpiring)
 	for pkey, st := range t.items {
-		t.setExpiry(pkey, st.item())
+		st.expires = nil
+		if schema.TTLAttribute != "" {
+			t.setExpiry(st, pkey, st.item())
+		}
 	}
 }
 
