@@ -166,15 +166,23 @@ func (p *pageBuilder) add(e *entry) bool {
 	// As in DynamoDB, the 1 MB a page stops at is what it read, before the
 	// filter: a filter that matches nothing still answers page by page
 	// rather than walking the whole table under the lock.
-	p.bytes += len(e.st.enc)
-	if p.in.FilterExpression == "" && p.in.ProjectionExpression == "" && p.ix.projection == "ALL" {
+	enc := e.st.enc
+	if p.ix.projection != "ALL" {
+		enc = e.proj
+	}
+	p.bytes += len(enc)
+	if p.in.FilterExpression == "" && p.in.ProjectionExpression == "" {
 		if p.in.Select != "COUNT" {
-			p.items = append(p.items, e.st.enc)
+			p.items = append(p.items, enc)
 		}
 		p.count++
 		return p.more()
 	}
-	it := p.t.project(p.ix, e.st.item())
+	it, err := enc.decode()
+	if err != nil {
+		p.err = internal(err)
+		return false
+	}
 	if p.in.FilterExpression != "" {
 		ok, err := p.s.lang.Match(interpreter.MatchInput{
 			TableName: p.in.TableName, Expression: p.in.FilterExpression,

@@ -118,6 +118,7 @@ type entry struct {
 	bound  int // -1 before every item of the partition, +1 after, 0 an item
 	pkey   string
 	st     *stored
+	proj   encodedItem // the item as an index that projects less than ALL holds it, as a GSI stores its copy
 }
 
 // lessEntry orders entries by hash key, then range key, then primary key. A
@@ -232,6 +233,9 @@ func (t *table) set(pkey string, it item, st *stored) {
 	st.places = nil
 	for _, ix := range t.allIndexes() {
 		if e := ix.entryFor(pkey, it, st); e != nil {
+			if ix.projection != "ALL" {
+				e.proj = appendItem(nil, t.project(ix, it))
+			}
 			ix.tree.ReplaceOrInsert(e)
 			st.places = append(st.places, place{ix, e})
 		}
