@@ -131,7 +131,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if s.emu != nil && s.emu.dynamo != nil {
 		s.stops = append(s.stops, startTTLSweeper(s.emu.dynamo, o.Logger))
 	}
-	if err := s.startEventSources(ctx, awsCfg, t, res, o.Logger); err != nil {
+	// An SQS emulator that is not safe under concurrent calls on one queue
+	// (moto's server, see docs/local-stack.md) runs with one poller a queue.
+	pollers := config.New(o.Env)
+	maxPollers := pollers.IntOr("MOSAIC_SQS_POLLERS", 0, 1, 1000)
+	if err := pollers.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.startEventSources(ctx, awsCfg, t, res, maxPollers, o.Logger); err != nil {
 		return nil, err
 	}
 	s.startSchedules(ctx, t, o.Logger)

@@ -16,8 +16,9 @@ import (
 const defaultPollers = 2
 
 // startEventSources starts one poller group per enabled SQS event of the
-// template, against whichever SQS the stack uses.
-func (s *Stack) startEventSources(ctx context.Context, cfg aws.Config, t *samtemplate.Template, res *resources, logger *slog.Logger) error {
+// template, against whichever SQS the stack uses; maxPollers > 0 caps each
+// group (MOSAIC_SQS_POLLERS).
+func (s *Stack) startEventSources(ctx context.Context, cfg aws.Config, t *samtemplate.Template, res *resources, maxPollers int, logger *slog.Logger) error {
 	client := awsclients.SQS(cfg)
 	for _, f := range t.Functions {
 		for _, e := range f.QueueEvents {
@@ -41,6 +42,9 @@ func (s *Stack) startEventSources(ctx context.Context, cfg aws.Config, t *samtem
 			}
 			if f.ReservedConcurrency > 0 {
 				n = min(n, f.ReservedConcurrency)
+			}
+			if maxPollers > 0 {
+				n = min(n, maxPollers)
 			}
 			pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 			done := make(chan struct{})
