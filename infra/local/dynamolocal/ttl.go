@@ -87,6 +87,7 @@ func (s *Server) ExpireItems(now time.Time) (map[string]int, error) {
 		s.mu.Lock()
 		p := &payload{}
 		var changes []change
+		batch := map[string]int{}
 		for name, t := range s.tables {
 			if t.schema.TTLAttribute == "" {
 				continue
@@ -97,7 +98,7 @@ func (s *Server) ExpireItems(now time.Time) (map[string]int, error) {
 				}
 				changes = append(changes, change{t: t, pkey: e.pkey})
 				p.Writes = append(p.Writes, write{T: name, Del: appendItem(nil, t.keyOf(t.items[e.pkey].item()))})
-				deleted[name]++
+				batch[name]++
 				return true
 			})
 		}
@@ -112,6 +113,9 @@ func (s *Server) ExpireItems(now time.Time) (map[string]int, error) {
 		}
 		if err != nil {
 			return deleted, err
+		}
+		for name, n := range batch {
+			deleted[name] += n // counted once the deletes are on disk
 		}
 	}
 }
