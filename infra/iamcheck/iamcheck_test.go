@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/infra/sdkcalls"
 	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/classify"
@@ -17,6 +16,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/access"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/stickers/api"
 	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
 	"github.com/mosaic-platform/mosaic/internal/transit/ingest"

@@ -25,8 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 )
 

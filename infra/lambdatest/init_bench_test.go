@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // offline resolves the template with stand-in names and points every AWS

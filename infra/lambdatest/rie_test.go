@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/health"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // TestVersionSurvivesSamBuild builds HealthFunction the way sam build

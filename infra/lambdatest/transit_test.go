@@ -20,8 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/transit/objects"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
@@ -39,14 +39,14 @@ func usesRefServer(f samtemplate.Function) bool {
 	return ok
 }
 
-// startRefServer runs the reference-server simulator (infra/refserver) as
+// startRefServer runs the reference-server simulator (internal/emulators/refserver) as
 // a process of its own, as a deployed stack reaches an external server,
 // points the template's ReferenceServerUrl at it and returns its cities.
 // It is stopped by PID when t ends.
 func (s *stack) startRefServer(t *testing.T) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "refserver")
-	build := exec.Command("go", "build", "-o", bin, "./infra/refserver/cmd/refserver")
+	build := exec.Command("go", "build", "-o", bin, "./internal/emulators/refserver/cmd/refserver")
 	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the reference-server simulator: %v\n%s", err, out)

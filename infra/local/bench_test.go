@@ -29,8 +29,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mosaic-platform/mosaic/infra/local/s3local"
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/s3local"
 )
 
 func envInt(name string, def int) int {

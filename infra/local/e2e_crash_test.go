@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
 )
 
 // crashLog records what the load got answered.

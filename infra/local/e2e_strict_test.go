@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // namesField reports whether r is a 400 validation problem naming field with

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 )
 
 // TestTransitEndToEnd drives the transit routes over HTTP through make run's

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // TestEveryFunctionIsWired checks that template.yaml, functions/ and the

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mosaic-platform/mosaic/infra/local/runtime"
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
 )
 

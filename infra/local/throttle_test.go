@@ -6,7 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // lambdaRegionConcurrency is Lambda's default quota of concurrent executions

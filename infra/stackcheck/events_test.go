@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // TestFixturesAreWhatAWSSends checks every events/*.json against what API

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 const root = "../.."

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
-	"github.com/mosaic-platform/mosaic/infra/local/sqslocal"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
+	"github.com/mosaic-platform/mosaic/internal/emulators/sqslocal"
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"

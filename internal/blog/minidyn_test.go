@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 )

@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // The local stand-ins for the account, region and API the event names.

@@ -22,8 +22,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mosaic-platform/mosaic/infra/local/invoke"
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // MaxPayload is API Gateway's request payload limit.

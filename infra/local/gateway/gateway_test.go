@@ -27,7 +27,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/infra/local/invoke"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // fixedNow is the gateway's clock in these tests unless a test moves it.

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // route is a template route compiled for matching.

@@ -3,7 +3,7 @@ package runtime
 import (
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // TestOrderQueuesFollowsChains: a dead-letter queue with a dead-letter queue

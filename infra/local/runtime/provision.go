@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // resources are the names the template's tables, queues and buckets got.

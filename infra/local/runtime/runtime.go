@@ -20,11 +20,11 @@ import (
 
 	"github.com/mosaic-platform/mosaic/infra/local/gateway"
 	"github.com/mosaic-platform/mosaic/infra/local/invoke"
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // Options configure a Stack.

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mosaic-platform/mosaic/infra/local/invoke"
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // startSchedules runs every enabled Schedule event of the template as

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // defaultPollers is how many batches of one mapping run at once when the

@@ -5,15 +5,11 @@ package dialogstest
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/mosaic-platform/mosaic/infra/local/dynamolocal"
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
@@ -91,23 +87,6 @@ func (c *Counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemIn
 	return c.DynamoDBAPI.BatchGetItem(ctx, in, opts...)
 }
 
-// MinidynClient returns a DynamoDB client on a fresh in-process minidyn
-// server, the emulator `make run` uses (infra/local/dynamolocal).
-func MinidynClient(t testing.TB) *dynamodb.Client {
-	t.Helper()
-	srv, err := dynamolocal.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		hs.Close()
-		_ = srv.Close()
-	})
-	return dynamodb.New(dynamodb.Options{
-		Region:                          emutest.Region,
-		BaseEndpoint:                    aws.String(hs.URL),
-		Credentials:                     credentials.NewStaticCredentialsProvider("minidyn", "minidyn", ""),
-		DisableValidateResponseChecksum: true, // minidyn sends no CRC32
-	})
-}
+// MinidynClient returns a DynamoDB client on a fresh in-process server of
+// the embedded emulator `make run` uses.
+func MinidynClient(t testing.TB) *dynamodb.Client { return emutest.EmbeddedDynamoDB(t) }

@@ -11,7 +11,7 @@
 //		...
 //	}
 //
-// The emulators are installed by `make emulators` (infra/emulators/install.sh).
+// The emulators are installed by `make emulators` (internal/emulators/external/install.sh).
 package emutest
 
 import (
@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/mosaic-platform/mosaic/infra/emulators"
+	"github.com/mosaic-platform/mosaic/internal/emulators/external"
 )
 
 // Region is the region every emulator and client of the stack uses.
@@ -47,8 +47,8 @@ type Stack struct {
 	S3Endpoint       string     // gofakes3, http://127.0.0.1:<port>
 	AWS              aws.Config // static credentials, Region, and each service's endpoint
 
-	procs []*emulators.Process // the emulators running as child processes
-	stops []func() error       // run in reverse order by stop
+	procs []*external.Process // the emulators running as child processes
+	stops []func() error      // run in reverse order by stop
 }
 
 var (
@@ -147,7 +147,7 @@ func Name(prefix string) string {
 func start() (*Stack, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	tl, err := emulators.FindTools()
+	tl, err := external.FindTools()
 	if err != nil {
 		return nil, err
 	}
@@ -160,12 +160,12 @@ func start() (*Stack, error) {
 
 	// DynamoDB Local's JVM is the slow one: start it and fauxqs side by side.
 	type result struct {
-		p   *emulators.Process
+		p   *external.Process
 		err error
 	}
 	ddb, sqs := make(chan result, 1), make(chan result, 1)
-	go func() { p, err := emulators.StartDynamoDB(ctx, tl, ""); ddb <- result{p, err} }()
-	go func() { p, err := emulators.StartFauxqs(ctx, tl, Region); sqs <- result{p, err} }()
+	go func() { p, err := external.StartDynamoDB(ctx, tl, ""); ddb <- result{p, err} }()
+	go func() { p, err := external.StartFauxqs(ctx, tl, Region); sqs <- result{p, err} }()
 	d, q := <-ddb, <-sqs
 	for _, r := range []result{d, q} {
 		if r.p != nil {

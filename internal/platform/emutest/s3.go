@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 
-	"github.com/mosaic-platform/mosaic/infra/local/s3local"
+	"github.com/mosaic-platform/mosaic/internal/emulators/s3local"
 )
 
 // s3Server is gofakes3 served on loopback from this process.

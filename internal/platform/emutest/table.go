@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/mosaic-platform/mosaic/infra/emulators"
-	"github.com/mosaic-platform/mosaic/infra/local/samtemplate"
+	"github.com/mosaic-platform/mosaic/internal/emulators/external"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
 
 // Table creates, in the stack's DynamoDB Local, a fresh table shaped exactly as
@@ -32,7 +32,7 @@ func Table(t testing.TB, logicalID string) (client *dynamodb.Client, name string
 // that have none (minidyn).
 func CreateTable(t testing.TB, db *dynamodb.Client, logicalID string, withTTL bool) string {
 	t.Helper()
-	root, err := emulators.ModuleRoot()
+	root, err := external.ModuleRoot()
 	if err != nil {
 		t.Fatalf("find template.yaml: %v", err)
 	}

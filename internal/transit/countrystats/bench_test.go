@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
 	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
 	"github.com/mosaic-platform/mosaic/internal/transit/ingest"

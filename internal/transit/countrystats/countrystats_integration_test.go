@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"
 	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/transit/catalog"

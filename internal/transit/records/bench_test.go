@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/transit/records"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/transit/records"
 	"github.com/mosaic-platform/mosaic/internal/transit/transittest"
 )

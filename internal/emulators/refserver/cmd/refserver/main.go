@@ -1,6 +1,6 @@
 // Command refserver runs the transit reference-server simulator on its own.
 //
-//	go run ./infra/refserver/cmd/refserver -addr 127.0.0.1:8090 -cities 50 -min-records 1000000 -max-records 1000000
+//	go run ./internal/emulators/refserver/cmd/refserver -addr 127.0.0.1:8090 -cities 50 -min-records 1000000 -max-records 1000000
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/mosaic-platform/mosaic/infra/refserver"
+	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 )
 
 func main() {

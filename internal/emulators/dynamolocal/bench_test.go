@@ -15,7 +15,7 @@ import (
 // 10,000 and 100,000 items, for the first page and the 25th (reached by its
 // ExclusiveStartKey). A page's cost should not grow with the table:
 //
-//	go test -run '^$' -bench IndexPage -count 6 ./infra/local/dynamolocal/ | tee new.txt; benchstat new.txt
+//	go test -run '^$' -bench IndexPage -count 6 ./internal/emulators/dynamolocal/ | tee new.txt; benchstat new.txt
 func BenchmarkIndexPage(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		in := start(b, b.TempDir())

@@ -9,7 +9,7 @@ import (
 // TestTransitTemplate checks the transit wiring the local runtime does not
 // exercise: IAM statements and the dead-letter consumer's event sources.
 func TestTransitTemplate(t *testing.T) {
-	tpl, err := Load("../../../template.yaml")
+	tpl, err := Load("../../template.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // repoRoot is where template.yaml and the Makefile live.
-const repoRoot = "../../.."
+const repoRoot = "../.."
 
 func TestLoadRepoTemplate(t *testing.T) {
 	tpl, err := Load(filepath.Join(repoRoot, "template.yaml"))

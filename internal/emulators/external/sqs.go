@@ -1,4 +1,4 @@
-package emulators
+package external
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// StartFauxqs runs fauxqs through infra/emulators/fauxqs.mjs, which listens on
+// StartFauxqs runs fauxqs through internal/emulators/external/fauxqs.mjs, which listens on
 // 127.0.0.1 only, on a port the kernel picks, and prints "listening <url>" when
 // it is ready to serve.
 func StartFauxqs(ctx context.Context, tl Tools, region string) (*Process, error) {

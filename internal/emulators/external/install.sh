@@ -8,7 +8,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/../../.." && pwd)
 tools=${MOSAIC_EMULATORS_DIR:-$root/.mosaic/tools/emulators}
 node_version=v22.23.3 # keep in step with node-linux-* in package.json
 

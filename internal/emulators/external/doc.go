@@ -2,4 +2,4 @@
 // installs from npm (DynamoDB Local on Java, fauxqs on Node 22) as child
 // processes that die with this one: for the integration suite (emutest) and,
 // on request, for make run.
-package emulators
+package external

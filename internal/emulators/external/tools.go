@@ -1,4 +1,4 @@
-package emulators
+package external
 
 import (
 	"crypto/sha256"
@@ -14,7 +14,7 @@ import (
 
 // Fixes named in errors, so a failing test says what to run.
 const (
-	fixInstall = "run `make emulators` (infra/emulators/install.sh) from the repository root"
+	fixInstall = "run `make emulators` (internal/emulators/external/install.sh) from the repository root"
 	fixJava    = "install Java 17 or newer (Debian: `apt-get update && apt-get install -y openjdk-17-jre-headless`), then run `make emulators`"
 )
 
@@ -25,7 +25,7 @@ type Tools struct {
 	ddbLib   string // its native libraries (SQLite)
 	node     string // Node 22 from npm node-linux-<arch>
 	fauxqs   string // fauxqs/dist/app.js
-	launcher string // infra/emulators/fauxqs.mjs
+	launcher string // internal/emulators/external/fauxqs.mjs
 }
 
 // FindTools locates what install.sh installed: under $MOSAIC_EMULATORS_DIR, or
@@ -46,7 +46,7 @@ func FindTools() (Tools, error) {
 
 	t := Tools{
 		fauxqs:   filepath.Join(mods, "fauxqs", "dist", "app.js"),
-		launcher: filepath.Join(root, "infra", "emulators", "fauxqs.mjs"),
+		launcher: filepath.Join(root, "internal", "emulators", "external", "fauxqs.mjs"),
 	}
 	arch := map[string]string{"amd64": "x64", "arm64": "arm64"}[runtime.GOARCH]
 	t.node = filepath.Join(mods, "node-linux-"+arch, "bin", "node")
@@ -78,14 +78,14 @@ func checkStamp(root, dir string) error {
 	}
 	h := sha256.New()
 	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, err := os.ReadFile(filepath.Join(root, "infra", "emulators", f))
+		b, err := os.ReadFile(filepath.Join(root, "internal", "emulators", "external", f))
 		if err != nil {
 			return err
 		}
 		h.Write(b)
 	}
 	if _, sum, _ := strings.Cut(strings.TrimSpace(string(stamp)), " "); sum != hex.EncodeToString(h.Sum(nil)) {
-		return fmt.Errorf("emulators in %s are older than infra/emulators/package-lock.json: %s", dir, fixInstall)
+		return fmt.Errorf("emulators in %s are older than internal/emulators/external/package-lock.json: %s", dir, fixInstall)
 	}
 	return nil
 }
