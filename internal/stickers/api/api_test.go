@@ -14,6 +14,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/cursor"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
 	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
 	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
@@ -21,8 +22,8 @@ import (
 
 type fixture struct {
 	svc   *Service
-	fb    *feedback.MemStore
-	cat   *catalog.MemStore
+	fb    *feedback.DynamoStore
+	cat   *catalog.DynamoStore
 	clock *time.Time
 }
 
@@ -33,7 +34,8 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(24 * time.Hour).Add(34 * time.Hour) // tomorrow 10:00 UTC, relative to now
-	f := &fixture{fb: feedback.NewMemStore(), cat: catalog.NewMemStore(), clock: &now}
+	db, table := emutest.EmbeddedTable(t, "StickersTable")
+	f := &fixture{fb: feedback.NewDynamoStore(db, table), cat: catalog.NewDynamoStore(db, table), clock: &now}
 	cfg := Config{Table: "t", CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10}
 	f.svc, err = NewService(cfg, f.cat, f.fb, codec, func() time.Time { return *f.clock }, nil)
 	if err != nil {
@@ -325,8 +327,8 @@ func TestPutSticker(t *testing.T) {
 }
 
 // BenchmarkFeedbackRequest is the handler's own cost for one request of five
-// votes (validation, client key, rate limit, vote fan-out) on in-memory stores;
-// in production each vote adds one DynamoDB TransactWriteItems of two items.
+// votes (validation, client key, rate limit, vote fan-out) on the embedded DynamoDB,
+// whose GetItem and TransactWriteItems per vote it includes.
 func BenchmarkFeedbackRequest(b *testing.B) {
 	f := newFixture(b)
 	f.svc.cfg.FeedbackPerMin = 1 << 30
@@ -346,7 +348,7 @@ func BenchmarkFeedbackRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkSearchRequest is a warm search request end to end in the handler, on in-memory stores.
+// BenchmarkSearchRequest is a warm search request end to end in the handler, on the embedded DynamoDB.
 func BenchmarkSearchRequest(b *testing.B) {
 	f := newFixture(b)
 	h := apigw.Handle(f.svc.Search)
@@ -388,7 +390,7 @@ func TestSummary(t *testing.T) {
 }
 
 // failingStore is a feedback store whose usage and feedback calls fail.
-type failingStore struct{ *feedback.MemStore }
+type failingStore struct{ feedback.Store }
 
 func (failingStore) RecordSearch(context.Context, string, string, time.Time) error {
 	return fmt.Errorf("table unavailable")
@@ -400,7 +402,7 @@ func (failingStore) Feedback(context.Context, string) ([]feedback.Counts, error)
 
 func TestSearchSurvivesFeedbackStoreFailure(t *testing.T) {
 	f := newFixture(t)
-	f.svc.feedback = failingStore{feedback.NewMemStore()}
+	f.svc.feedback = failingStore{f.fb}
 	if ids := searchIDs(t, f, "cat"); len(ids) == 0 || ids[0] != "1F408" {
 		t.Fatalf("text-only ranking: %v", ids)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
 	"github.com/mosaic-platform/mosaic/internal/stickers/feedback"
 )
@@ -53,7 +54,7 @@ func TestSearchRejectsUnknownLanguage(t *testing.T) {
 }
 
 // failingCatalog is a catalog.Store whose reads fail, like DynamoDB down.
-type failingCatalog struct{ *catalog.MemStore }
+type failingCatalog struct{ catalog.Store }
 
 func (*failingCatalog) Added(context.Context) ([]catalog.Sticker, error) {
 	return nil, errors.New("dial tcp: connection refused")
@@ -64,7 +65,7 @@ func (*failingCatalog) Added(context.Context) ([]catalog.Sticker, error) {
 // feedback on shipped ids works, and an id it cannot check is a 503.
 func TestSearchDegradesWithoutTheAddedStickers(t *testing.T) {
 	now := time.Now()
-	fb := feedback.NewMemStore()
+	fb := feedback.NewDynamoStore(emutest.EmbeddedTable(t, "StickersTable"))
 	svc, err := NewService(Config{CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10},
 		&failingCatalog{}, fb, nil, func() time.Time { return now }, nil)
 	if err != nil {

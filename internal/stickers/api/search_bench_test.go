@@ -21,7 +21,7 @@ var benchQueries = []string{
 }
 
 // BenchmarkSearchInProcess times the search handler in process, usage
-// batched in memory (as in production) and feedback in a MemStore: p50 and
+// batched in memory (as in production) and feedback on the embedded DynamoDB: p50 and
 // p99 of one search in ms.
 //
 //	go test -run '^$' -bench SearchInProcess ./internal/stickers/api/

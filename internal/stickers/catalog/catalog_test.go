@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
 func TestEmoji(t *testing.T) {
@@ -67,4 +69,6 @@ func storeContract(t *testing.T, s Store) {
 	}
 }
 
-func TestMemStoreContract(t *testing.T) { storeContract(t, NewMemStore()) }
+func TestStoreContractOnEmbeddedDynamoDB(t *testing.T) {
+	storeContract(t, NewDynamoStore(emutest.EmbeddedTable(t, "StickersTable")))
+}

@@ -15,12 +15,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 )
 
 // Store keeps the stickers added to the shipped catalog.
@@ -31,22 +31,24 @@ type Store interface {
 	Added(ctx context.Context) ([]Sticker, error)
 }
 
-// DynamoDBAPI is the part of the DynamoDB client a DynamoStore uses; *dynamodb.Client has it.
-type DynamoDBAPI interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-}
-
 const catalogPartition = "CATALOG"
+
+// stickerItem is an added sticker as the table holds it.
+type stickerItem struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Doc       string `dynamodbav:"doc"` // the sticker as JSON
+	UpdatedAt string `dynamodbav:"updated_at"`
+}
 
 // DynamoStore is a Store in a DynamoDB table of the shape above.
 type DynamoStore struct {
-	api   DynamoDBAPI
+	api   dynamo.API
 	table string
 }
 
 // NewDynamoStore returns a store in table; client is typically a *dynamodb.Client.
-func NewDynamoStore(client DynamoDBAPI, table string) *DynamoStore {
+func NewDynamoStore(client dynamo.API, table string) *DynamoStore {
 	return &DynamoStore{api: client, table: table}
 }
 
@@ -56,15 +58,10 @@ func (s *DynamoStore) Put(ctx context.Context, st Sticker, at time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode sticker %s: %w", st.ID, err)
 	}
-	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			"pk":         &types.AttributeValueMemberS{Value: catalogPartition},
-			"sk":         &types.AttributeValueMemberS{Value: st.ID},
-			"doc":        &types.AttributeValueMemberS{Value: string(doc)},
-			"updated_at": &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339)},
-		},
-	})
+	item, err := dynamo.Marshal(stickerItem{PK: catalogPartition, SK: st.ID, Doc: string(doc), UpdatedAt: at.UTC().Format(time.RFC3339)})
+	if err == nil {
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item})
+	}
 	if err != nil {
 		return fmt.Errorf("put sticker %s: %w", st.ID, err)
 	}
@@ -77,7 +74,7 @@ func (s *DynamoStore) Added(ctx context.Context) ([]Sticker, error) {
 	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: catalogPartition}},
+		ExpressionAttributeValues: dynamo.Values(map[string]any{":pk": catalogPartition}),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -85,48 +82,16 @@ func (s *DynamoStore) Added(ctx context.Context) ([]Sticker, error) {
 			return nil, fmt.Errorf("read added stickers: %w", err)
 		}
 		for _, it := range page.Items {
-			doc, ok := it["doc"].(*types.AttributeValueMemberS)
-			if !ok {
+			var item stickerItem
+			if err := dynamo.Unmarshal(it, &item); err != nil || item.Doc == "" {
 				continue
 			}
 			var st Sticker
-			if err := json.Unmarshal([]byte(doc.Value), &st); err != nil {
+			if err := json.Unmarshal([]byte(item.Doc), &st); err != nil {
 				return nil, fmt.Errorf("decode added sticker: %w", err)
 			}
 			out = append(out, st)
 		}
-	}
-	return out, nil
-}
-
-// MemStore is an in-memory Store for tests and tools.
-type MemStore struct {
-	mu       sync.Mutex
-	stickers map[string]Sticker
-	order    []string
-}
-
-// NewMemStore returns an empty MemStore.
-func NewMemStore() *MemStore { return &MemStore{stickers: map[string]Sticker{}} }
-
-// Put implements Store.
-func (m *MemStore) Put(_ context.Context, s Sticker, _ time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.stickers[s.ID]; !ok {
-		m.order = append(m.order, s.ID)
-	}
-	m.stickers[s.ID] = s
-	return nil
-}
-
-// Added implements Store.
-func (m *MemStore) Added(_ context.Context) ([]Sticker, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]Sticker, 0, len(m.order))
-	for _, id := range m.order {
-		out = append(out, m.stickers[id])
 	}
 	return out, nil
 }

@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
+
 	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
 
-// storeContract is what every Store must do; it runs against MemStore and
-// against DynamoStore on DynamoDB Local.
+// storeContract is what every Store must do; it runs against DynamoStore on
+// the embedded emulator and on DynamoDB Local.
 func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 	ctx := context.Background()
 	// Tomorrow 10:00 UTC: relative to now, and after it, so that no TTL sweep
@@ -279,6 +281,6 @@ func wantCounts(t *testing.T, s Store, query string, want map[string][2]int64) {
 	}
 }
 
-func TestMemStoreContract(t *testing.T) {
-	storeContract(t, func(*testing.T) Store { return NewMemStore() })
+func TestStoreContractOnEmbeddedDynamoDB(t *testing.T) {
+	storeContract(t, func(t *testing.T) Store { return NewDynamoStore(emutest.EmbeddedTable(t, "StickersTable")) })
 }

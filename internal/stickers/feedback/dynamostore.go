@@ -34,7 +34,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -45,7 +44,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 )
 
 const (
@@ -56,28 +55,18 @@ const (
 	VoteRetention = 180 * 24 * time.Hour
 )
 
-// DynamoDBAPI is the part of the DynamoDB client a DynamoStore uses; *dynamodb.Client has it.
-type DynamoDBAPI interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-}
-
 // DynamoStore is a Store in a DynamoDB table of the shape above.
 type DynamoStore struct {
-	api   DynamoDBAPI
+	api   dynamo.API
 	table string
 }
 
 // NewDynamoStore returns a store in table; client is typically a *dynamodb.Client.
-func NewDynamoStore(client DynamoDBAPI, table string) *DynamoStore {
+func NewDynamoStore(client dynamo.API, table string) *DynamoStore {
 	return &DynamoStore{api: client, table: table}
 }
 
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}}
-}
+func key(pk, sk string) dynamo.Item { return dynamo.Values(map[string]any{"pk": pk, "sk": sk}) }
 
 func usageShard(query string) string {
 	h := fnv.New32a()
@@ -85,23 +74,42 @@ func usageShard(query string) string {
 	return fmt.Sprintf("USAGE#%02d", h.Sum32()%usageShards)
 }
 
-func num(n int64) *types.AttributeValueMemberN {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-
-func str(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
+// Items as the table holds them (the layout above).
+type (
+	usageItem struct {
+		Query      string `dynamodbav:"sk"`
+		Display    string `dynamodbav:"display"`
+		Usage      int64  `dynamodbav:"usage"`
+		LastUsedAt string `dynamodbav:"last_used_at"`
+	}
+	dayItem struct {
+		Day      string `dynamodbav:"sk"`
+		Searches int64  `dynamodbav:"searches"`
+	}
+	countsItem struct {
+		Sticker   string `dynamodbav:"sk"`
+		Positives int64  `dynamodbav:"positives"`
+		Negatives int64  `dynamodbav:"negatives"`
+	}
+	// markerItem is a client's latest vote on a pair; Positive is nil in a
+	// marker written before markers kept the direction.
+	markerItem struct {
+		PK        string `dynamodbav:"pk"`
+		SK        string `dynamodbav:"sk"`
+		Positive  *bool  `dynamodbav:"positive,omitempty"`
+		ExpiresAt int64  `dynamodbav:"expires_at"` // Unix seconds; the marker counts until then, inclusive
+	}
+)
 
 // RecordSearch implements Store.
 func (s *DynamoStore) RecordSearch(ctx context.Context, query, display string, at time.Time) error {
 	at = at.UTC()
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      key(usageShard(query), query),
-		UpdateExpression:         aws.String("ADD #u :one SET #d = :d, #l = :l"),
-		ExpressionAttributeNames: map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":d": str(display), ":l": str(at.Format(time.RFC3339)),
-		},
+		TableName:                 aws.String(s.table),
+		Key:                       key(usageShard(query), query),
+		UpdateExpression:          aws.String("ADD #u :one SET #d = :d, #l = :l"),
+		ExpressionAttributeNames:  map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
+		ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1, ":d": display, ":l": at.Format(time.RFC3339)}),
 	})
 	if err != nil {
 		return fmt.Errorf("record usage of %q: %w", query, err)
@@ -110,7 +118,7 @@ func (s *DynamoStore) RecordSearch(ctx context.Context, query, display string, a
 		TableName:                 aws.String(s.table),
 		Key:                       key(fmt.Sprintf("DAY#%02d", rand.IntN(usageShards)), at.Format(time.DateOnly)),
 		UpdateExpression:          aws.String("ADD searches :one"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1}),
 	})
 	if err != nil {
 		return fmt.Errorf("record the day's searches: %w", err)
@@ -118,38 +126,48 @@ func (s *DynamoStore) RecordSearch(ctx context.Context, query, display string, a
 	return nil
 }
 
-// queryAll runs a Query to its last page.
-func (s *DynamoStore) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(s.api, in)
+// queryAll runs a Query to its last page and decodes every item into a T.
+func queryAll[T any](ctx context.Context, api dynamo.API, in *dynamodb.QueryInput) ([]T, error) {
+	var out []T
+	p := dynamodb.NewQueryPaginator(api, in)
 	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, out.Items...)
+		for _, it := range page.Items {
+			var v T
+			if err := dynamo.Unmarshal(it, &v); err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
 	}
-	return items, nil
+	return out, nil
 }
 
-func pkEquals(table, pk string) *dynamodb.QueryInput {
+// partition is the Query of every item whose pk is pk and, when set, whose sk lies in [from, to].
+func (s *DynamoStore) partition(pk, from, to string) *dynamodb.QueryInput {
+	cond, values := "pk = :pk", map[string]any{":pk": pk}
+	if from != "" {
+		cond, values[":from"], values[":to"] = cond+" AND sk BETWEEN :from AND :to", from, to
+	}
 	return &dynamodb.QueryInput{
-		TableName:                 aws.String(table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeValues: dynamo.Values(values),
 	}
 }
 
 // Feedback implements Store.
 func (s *DynamoStore) Feedback(ctx context.Context, query string) ([]Counts, error) {
-	items, err := s.queryAll(ctx, pkEquals(s.table, "Q#"+query))
+	items, err := queryAll[countsItem](ctx, s.api, s.partition("Q#"+query, "", ""))
 	if err != nil {
 		return nil, fmt.Errorf("read feedback of %q: %w", query, err)
 	}
 	out := make([]Counts, 0, len(items))
 	for _, it := range items {
-		out = append(out, Counts{Sticker: dynamoitem.String(it, "sk"),
-			Positives: dynamoitem.Int(it, "positives"), Negatives: dynamoitem.Int(it, "negatives")})
+		out = append(out, Counts(it))
 	}
 	return out, nil
 }
@@ -187,50 +205,48 @@ func (s *DynamoStore) Vote(ctx context.Context, v Vote, at time.Time) (VoteOutco
 	}
 }
 
-// Attributes of a vote marker.
-const (
-	markerPositive = "positive"   // BOOL, the direction of the client's latest vote
-	markerExpires  = "expires_at" // N, Unix seconds; the marker counts until then, inclusive
-)
-
 // vote makes one attempt; retry reports a cancellation worth retrying.
 func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (outcome VoteOutcome, retry bool, err error) {
 	mk := key(voteKey(v), "VOTE")
 	got, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: mk, ConsistentRead: aws.Bool(true)})
+	var prev markerItem
+	if err == nil && got.Item != nil {
+		err = dynamo.Unmarshal(got.Item, &prev)
+	}
 	if err != nil {
 		return VoteUnchanged, false, fmt.Errorf("read vote marker: %w", err)
 	}
-	now, expires := num(at.Unix()), num(at.Add(VoteRetention).Unix())
+	expires := at.Add(VoteRetention).Unix()
 	field, other := "negatives", "positives"
 	if v.Positive {
 		field, other = other, field
 	}
-	live := got.Item != nil && dynamoitem.Int(got.Item, markerExpires) >= at.Unix()
+	counter := key("Q#"+v.Query, v.Sticker)
 	var items []types.TransactWriteItem
-	if !live {
+	if got.Item == nil || prev.ExpiresAt < at.Unix() {
 		// First vote (or the old marker expired): put the marker, count the vote.
-		marker := key(voteKey(v), "VOTE")
-		marker[markerPositive] = &types.AttributeValueMemberBOOL{Value: v.Positive}
-		marker[markerExpires] = expires
+		marker, err := dynamo.Marshal(markerItem{PK: voteKey(v), SK: "VOTE", Positive: &v.Positive, ExpiresAt: expires})
+		if err != nil {
+			return VoteUnchanged, false, err
+		}
 		outcome = VoteCounted
 		items = []types.TransactWriteItem{
 			{Put: &types.Put{
 				TableName:                 aws.String(s.table),
 				Item:                      marker,
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at < :now"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":now": now},
+				ExpressionAttributeValues: dynamo.Values(map[string]any{":now": at.Unix()}),
 			}},
 			{Update: &types.Update{
 				TableName:                 aws.String(s.table),
-				Key:                       key("Q#"+v.Query, v.Sticker),
+				Key:                       counter,
 				UpdateExpression:          aws.String("ADD #f :one"),
 				ExpressionAttributeNames:  map[string]string{"#f": field},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+				ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1}),
 			}},
 		}
 	} else {
-		prev, ok := got.Item[markerPositive].(*types.AttributeValueMemberBOOL)
-		if !ok || prev.Value == v.Positive {
+		if prev.Positive == nil || *prev.Positive == v.Positive {
 			// A repeat; or a marker written before markers kept the direction,
 			// whose count cannot be moved: it stands until it expires.
 			return VoteUnchanged, false, nil
@@ -240,37 +256,27 @@ func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (outcome V
 		outcome = VoteReversed
 		items = []types.TransactWriteItem{
 			{Update: &types.Update{
-				TableName:                aws.String(s.table),
-				Key:                      mk,
-				UpdateExpression:         aws.String("SET #p = :new, #e = :exp"),
-				ConditionExpression:      aws.String("#p = :old AND #e >= :now"),
-				ExpressionAttributeNames: map[string]string{"#p": markerPositive, "#e": markerExpires},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":new": &types.AttributeValueMemberBOOL{Value: v.Positive},
-					":old": &types.AttributeValueMemberBOOL{Value: !v.Positive},
-					":exp": expires, ":now": now,
-				},
+				TableName:                 aws.String(s.table),
+				Key:                       mk,
+				UpdateExpression:          aws.String("SET #p = :new, #e = :exp"),
+				ConditionExpression:       aws.String("#p = :old AND #e >= :now"),
+				ExpressionAttributeNames:  map[string]string{"#p": "positive", "#e": "expires_at"},
+				ExpressionAttributeValues: dynamo.Values(map[string]any{":new": v.Positive, ":old": !v.Positive, ":exp": expires, ":now": at.Unix()}),
 			}},
 			{Update: &types.Update{
 				TableName:                 aws.String(s.table),
-				Key:                       key("Q#"+v.Query, v.Sticker),
+				Key:                       counter,
 				UpdateExpression:          aws.String("ADD #f :one, #o :minus"),
 				ExpressionAttributeNames:  map[string]string{"#f": field, "#o": other},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":minus": num(-1)},
+				ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1, ":minus": -1}),
 			}},
 		}
 	}
 	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var cancelled *types.TransactionCanceledException
-	if errors.As(err, &cancelled) {
-		for _, r := range cancelled.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "ConditionalCheckFailed", "TransactionConflict":
-				// The marker changed since it was read, or another
-				// transaction holds these items: read it again.
-				return VoteUnchanged, true, err
-			}
-		}
+	if dynamo.IsConditionFailed(err) || dynamo.IsContended(err) {
+		// The marker changed since it was read, or another transaction
+		// holds these items: read it again.
+		return VoteUnchanged, true, err
 	}
 	if err != nil {
 		return VoteUnchanged, false, fmt.Errorf("record vote: %w", err)
@@ -285,17 +291,14 @@ func (s *DynamoStore) Allow(ctx context.Context, client string, n, limit int, wi
 	}
 	start := at.Truncate(window)
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      key("RATE#"+client, strconv.FormatInt(start.Unix(), 10)),
-		UpdateExpression:         aws.String("ADD #u :n SET expires_at = :exp"),
-		ConditionExpression:      aws.String("attribute_not_exists(#u) OR #u <= :room"),
-		ExpressionAttributeNames: map[string]string{"#u": "units"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n": num(int64(n)), ":room": num(int64(limit - n)), ":exp": num(start.Add(2 * window).Unix()),
-		},
+		TableName:                 aws.String(s.table),
+		Key:                       key("RATE#"+client, strconv.FormatInt(start.Unix(), 10)),
+		UpdateExpression:          aws.String("ADD #u :n SET expires_at = :exp"),
+		ConditionExpression:       aws.String("attribute_not_exists(#u) OR #u <= :room"),
+		ExpressionAttributeNames:  map[string]string{"#u": "units"},
+		ExpressionAttributeValues: dynamo.Values(map[string]any{":n": n, ":room": limit - n, ":exp": start.Add(2 * window).Unix()}),
 	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
+	if dynamo.IsConditionFailed(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -304,33 +307,34 @@ func (s *DynamoStore) Allow(ctx context.Context, client string, n, limit int, wi
 	return true, nil
 }
 
-func usageOf(it map[string]types.AttributeValue) Usage {
-	t, _ := time.Parse(time.RFC3339, dynamoitem.String(it, "last_used_at"))
-	return Usage{Query: dynamoitem.String(it, "sk"), Display: dynamoitem.String(it, "display"), Usage: dynamoitem.Int(it, "usage"), LastUsedAt: t}
+func (u usageItem) usage() Usage {
+	t, _ := time.Parse(time.RFC3339, u.LastUsedAt)
+	return Usage{Query: u.Query, Display: u.Display, Usage: u.Usage, LastUsedAt: t}
 }
 
 // Usage implements Store.
 func (s *DynamoStore) Usage(ctx context.Context, query string) (Usage, bool, error) {
 	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(usageShard(query), query)})
+	var u usageItem
+	if err == nil && out.Item != nil {
+		err = dynamo.Unmarshal(out.Item, &u)
+	}
 	if err != nil {
 		return Usage{}, false, fmt.Errorf("read usage of %q: %w", query, err)
 	}
-	if out.Item == nil {
-		return Usage{}, false, nil
-	}
-	return usageOf(out.Item), true, nil
+	return u.usage(), out.Item != nil, nil
 }
 
 // Queries implements Store.
 func (s *DynamoStore) Queries(ctx context.Context) ([]Usage, error) {
 	var out []Usage
 	for i := range usageShards {
-		items, err := s.queryAll(ctx, pkEquals(s.table, fmt.Sprintf("USAGE#%02d", i)))
+		items, err := queryAll[usageItem](ctx, s.api, s.partition(fmt.Sprintf("USAGE#%02d", i), "", ""))
 		if err != nil {
 			return nil, fmt.Errorf("list queries: %w", err)
 		}
 		for _, it := range items {
-			out = append(out, usageOf(it))
+			out = append(out, it.usage())
 		}
 	}
 	return out, nil
@@ -340,18 +344,12 @@ func (s *DynamoStore) Queries(ctx context.Context) ([]Usage, error) {
 func (s *DynamoStore) SearchesPerDay(ctx context.Context, from, to time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	for i := range usageShards {
-		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-			TableName:              aws.String(s.table),
-			KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk": str(fmt.Sprintf("DAY#%02d", i)), ":from": str(from.UTC().Format(time.DateOnly)), ":to": str(to.UTC().Format(time.DateOnly)),
-			},
-		})
+		items, err := queryAll[dayItem](ctx, s.api, s.partition(fmt.Sprintf("DAY#%02d", i), from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly)))
 		if err != nil {
 			return nil, fmt.Errorf("searches per day: %w", err)
 		}
 		for _, it := range items {
-			out[dynamoitem.String(it, "sk")] += dynamoitem.Int(it, "searches")
+			out[it.Day] += it.Searches
 		}
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
@@ -31,8 +32,7 @@ func TestLegacyVoteMarkerStands(t *testing.T) {
 	s := NewDynamoStore(db, table)
 	at := time.Now().UTC().Add(time.Hour) // after now: no TTL sweep removes the marker mid-test
 	v := Vote{Query: "cat", Sticker: "1F408", Client: "old", Positive: true}
-	marker := key(voteKey(v), "VOTE")
-	marker["expires_at"] = num(at.Add(VoteRetention).Unix())
+	marker := dynamo.Values(map[string]any{"pk": voteKey(v), "sk": "VOTE", "expires_at": at.Add(VoteRetention).Unix()})
 	if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: marker}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,12 +79,12 @@ func BenchmarkFeedbackReadOnDynamoDBLocal(b *testing.B) {
 // failSecondFlush fails the second TransactWriteItems of a flush once, after
 // DynamoDB applied it: the answer is lost, as on a time-out.
 type failSecondFlush struct {
-	DynamoDBAPI
+	dynamo.API
 	calls int
 }
 
 func (f *failSecondFlush) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	out, err := f.DynamoDBAPI.TransactWriteItems(ctx, in, opts...)
+	out, err := f.API.TransactWriteItems(ctx, in, opts...)
 	if f.calls++; f.calls == 2 && err == nil {
 		return nil, errors.New("read tcp: i/o timeout")
 	}
@@ -95,7 +95,7 @@ func (f *failSecondFlush) TransactWriteItems(ctx context.Context, in *dynamodb.T
 // applied but whose answer was lost is retried whole, and counts once.
 func TestFlushRetriedAfterALostAnswerCountsOnce(t *testing.T) {
 	db, table := emutest.Table(t, "StickersTable")
-	s := NewDynamoStore(&failSecondFlush{DynamoDBAPI: db}, table)
+	s := NewDynamoStore(&failSecondFlush{API: db}, table)
 	at := time.Now().UTC()
 	b := usage.Batch{ID: "env-lost", Days: map[string]int64{at.Format(time.DateOnly): 100}}
 	for i := range 100 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/stickers/usage"
 )
 
@@ -57,22 +57,17 @@ func flushMarker(batch string, chunk int) string {
 
 func (s *DynamoStore) addChunk(ctx context.Context, batch string, chunk int, counts []usage.Count, days map[string]int64) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			"pk": str(flushMarker(batch, chunk)), "sk": str("FLUSH"),
-			"expires_at": num(time.Now().Add(flushMarkerTTL).Unix()),
-		},
+		TableName:           aws.String(s.table),
+		Item:                dynamo.Values(map[string]any{"pk": flushMarker(batch, chunk), "sk": "FLUSH", "expires_at": time.Now().Add(flushMarkerTTL).Unix()}),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	}}}
 	for _, c := range counts {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                aws.String(s.table),
-			Key:                      key(usageShard(c.Query), c.Query),
-			UpdateExpression:         aws.String("ADD #u :n SET #d = :d, #l = :l"),
-			ExpressionAttributeNames: map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":n": num(c.N), ":d": str(c.Display), ":l": str(c.LastUsedAt.UTC().Format(time.RFC3339)),
-			},
+			TableName:                 aws.String(s.table),
+			Key:                       key(usageShard(c.Query), c.Query),
+			UpdateExpression:          aws.String("ADD #u :n SET #d = :d, #l = :l"),
+			ExpressionAttributeNames:  map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":n": c.N, ":d": c.Display, ":l": c.LastUsedAt.UTC().Format(time.RFC3339)}),
 		}})
 	}
 	for day, n := range days {
@@ -80,22 +75,19 @@ func (s *DynamoStore) addChunk(ctx context.Context, batch string, chunk int, cou
 			TableName:                 aws.String(s.table),
 			Key:                       key(fmt.Sprintf("DAY#%02d", rand.IntN(usageShards)), day),
 			UpdateExpression:          aws.String("ADD searches :n"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(n)},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":n": n}),
 		}})
 	}
 	for attempt := 1; ; attempt++ {
 		_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		var cancelled *types.TransactionCanceledException
-		if !errors.As(err, &cancelled) {
-			if err != nil {
-				return fmt.Errorf("flush usage: %w", err)
-			}
+		switch {
+		case err == nil:
 			return nil
-		}
-		if len(cancelled.CancellationReasons) > 0 && aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-			return nil // the marker exists: this chunk was written by an earlier try
-		}
-		if attempt == flushAttempts {
+		case dynamo.IsConditionFailed(err):
+			return nil // only the marker has a condition: this chunk was written by an earlier try
+		case !dynamo.IsContended(err):
+			return fmt.Errorf("flush usage: %w", err)
+		case attempt == flushAttempts:
 			return fmt.Errorf("flush usage after %d attempts: %w", attempt, err)
 		}
 		// Another flush holds one of these counters (TransactionConflict): full jitter, then again.
@@ -105,24 +97,4 @@ func (s *DynamoStore) addChunk(ctx context.Context, batch string, chunk int, cou
 		case <-time.After(time.Duration(rand.Int64N(int64(10*time.Millisecond) << attempt))):
 		}
 	}
-}
-
-// AddUsage implements usage.Sink.
-func (m *MemStore) AddUsage(_ context.Context, b usage.Batch) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.flushed[b.ID] {
-		return nil
-	}
-	m.flushed[b.ID] = true
-	for _, c := range b.Queries {
-		u := m.usage[c.Query]
-		u.Query, u.Display, u.LastUsedAt = c.Query, c.Display, c.LastUsedAt.UTC().Truncate(time.Second)
-		u.Usage += c.N
-		m.usage[c.Query] = u
-	}
-	for d, n := range b.Days {
-		m.days[d] += n
-	}
-	return nil
 }
