@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
+	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
-func main() { function.Start(dialogapi.NewDelete) }
+func main() { function.Start(dialogsapi.NewDelete) }

@@ -12,7 +12,7 @@ import (
 	"github.com/mosaic-platform/mosaic/infra/sdkcalls"
 	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/classify"
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
+	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/access"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
@@ -34,11 +34,11 @@ var declared = map[string]access.List{
 
 	"outbox-relay": outbox.RelayAccess,
 
-	"dialogs-push":    dialogapi.PushAccess,
-	"dialogs-consent": dialogapi.ConsentAccess,
-	"dialogs-list":    dialogapi.ListAccess,
-	"dialogs-get":     dialogapi.GetAccess,
-	"dialogs-delete":  dialogapi.DeleteAccess,
+	"dialogs-push":    dialogsapi.PushAccess,
+	"dialogs-consent": dialogsapi.ConsentAccess,
+	"dialogs-list":    dialogsapi.ListAccess,
+	"dialogs-get":     dialogsapi.GetAccess,
+	"dialogs-delete":  dialogsapi.DeleteAccess,
 
 	"sticker-counter":    nil,
 	"sticker-search":     api.SearchAccess,

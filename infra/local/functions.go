@@ -5,7 +5,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/blog/reviewpage"
 	"github.com/mosaic-platform/mosaic/internal/classify"
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
+	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/health"
@@ -29,11 +29,11 @@ var constructors = map[string]function.Constructor{
 
 	"outbox-relay": outbox.NewRelay,
 
-	"dialogs-push":    dialogapi.NewPush,
-	"dialogs-consent": dialogapi.NewConsent,
-	"dialogs-list":    dialogapi.NewList,
-	"dialogs-get":     dialogapi.NewGet,
-	"dialogs-delete":  dialogapi.NewDelete,
+	"dialogs-push":    dialogsapi.NewPush,
+	"dialogs-consent": dialogsapi.NewConsent,
+	"dialogs-list":    dialogsapi.NewList,
+	"dialogs-get":     dialogsapi.NewGet,
+	"dialogs-delete":  dialogsapi.NewDelete,
 
 	"sticker-counter":    counter.New,
 	"sticker-search":     api.NewSearch,

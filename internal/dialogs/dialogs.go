@@ -60,9 +60,9 @@ type Dialog struct {
 
 // Message is one utterance of a dialog.
 type Message struct {
-	Text      string `json:"text"`
-	Language  string `json:"language"`
-	CreatedAt string `json:"created_at"`
+	Text      string `json:"text" dynamodbav:"text"`
+	Language  string `json:"language" dynamodbav:"language"`
+	CreatedAt string `json:"created_at" dynamodbav:"created_at"`
 }
 
 // ListQuery selects consented dialogs, most recently updated first.

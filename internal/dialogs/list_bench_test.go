@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogapi"
+	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
@@ -44,7 +44,7 @@ func BenchmarkListPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := dialogapi.NewList(ctx, function.Deps{AWS: cfg, Env: config.Map(map[string]string{
+	h, err := dialogsapi.NewList(ctx, function.Deps{AWS: cfg, Env: config.Map(map[string]string{
 		"DIALOGS_TABLE": table, "CURSOR_SECRET": strings.Repeat("s", 32),
 	})})
 	if err != nil {

@@ -58,17 +58,13 @@ import (
 	"hash/fnv"
 	"maps"
 	"math/rand/v2"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 )
 
 // Shards is how many partitions the unfiltered and per-language indexes are spread over.
@@ -103,35 +99,48 @@ const (
 	statePending    = "pending"
 	stateConsented  = "consented"
 	stateRevoked    = "revoked"
-	msgText         = "text"
-	msgLanguage     = "language"
-	msgCreated      = "created_at"
 	maxAppendTrials = 8
-	maxBatchTrials  = 6
 )
 
-// DynamoDBAPI is the part of the DynamoDB client a DynamoStore uses; *dynamodb.Client has it.
-type DynamoDBAPI interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+// dialogItem is a dialog item as stored (see the design above); the dk_<hash>
+// attributes vary per item and are read and written on the raw map.
+type dialogItem struct {
+	ID         string    `dynamodbav:"dialog_id"`
+	Customer   string    `dynamodbav:"customer_id,omitempty"`
+	Language   string    `dynamodbav:"language,omitempty"`
+	State      string    `dynamodbav:"state"`
+	Created    string    `dynamodbav:"created_at,omitempty"`
+	Updated    string    `dynamodbav:"updated_at,omitempty"`
+	RK         string    `dynamodbav:"rk,omitempty"`
+	Messages   []Message `dynamodbav:"messages,omitempty"`
+	Bytes      int64     `dynamodbav:"msg_bytes,omitempty"`
+	Expires    int64     `dynamodbav:"expires_at,omitempty"`
+	RevokedAt  string    `dynamodbav:"revoked_at,omitempty"`
+	AllPK      string    `dynamodbav:"all_pk,omitempty"`
+	LangPK     string    `dynamodbav:"lang_pk,omitempty"`
+	CustPK     string    `dynamodbav:"cust_pk,omitempty"`
+	CustLangPK string    `dynamodbav:"cust_lang_pk,omitempty"`
+}
+
+// decodeItem reads the attributes of item the design names; a nil item is the zero dialogItem.
+func decodeItem(item dynamo.Item) dialogItem {
+	var d dialogItem
+	_ = dynamo.Unmarshal(item, &d) // attributes of another type read as absent, as DynamoDB's conditions see them
+	return d
 }
 
 // DynamoStore is the Store in a DynamoDB table of the design above.
 type DynamoStore struct {
 	Now func() time.Time // the clock; nil is time.Now
 
-	api   DynamoDBAPI
+	api   dynamo.API
 	table string
 	ttl   time.Duration
 }
 
 // NewDynamoStore returns a store in table whose never-consented dialogs
 // expire ttl after their last message (DefaultDialogTTL when ttl <= 0).
-func NewDynamoStore(api DynamoDBAPI, table string, ttl time.Duration) *DynamoStore {
+func NewDynamoStore(api dynamo.API, table string, ttl time.Duration) *DynamoStore {
 	if ttl <= 0 {
 		ttl = DefaultDialogTTL
 	}
@@ -197,26 +206,26 @@ func (s *DynamoStore) Append(ctx context.Context, customerID, dialogID string, m
 			mode = modePending
 			continue
 		}
-		state := dynamoitem.String(old, attrState)
+		o := decodeItem(old)
 		switch {
-		case state == stateRevoked:
+		case o.State == stateRevoked:
 			return Dialog{}, ErrRevoked
-		case state == statePending && expired(old, now):
+		case o.State == statePending && o.expired(now):
 			mode = modeReplace
 			continue
-		case dynamoitem.String(old, attrCustomer) != customerID:
+		case o.Customer != customerID:
 			return Dialog{}, ErrOtherCustomer
 		case dedup != "" && hasDedup(old, dedup):
 			return decodeDialog(old), nil // this push was applied before
-		case dynamoitem.String(old, attrUpdated) > at:
+		case o.Updated > at:
 			// Another writer's clock is ahead: keep updated_at from going back.
-			if t, err := time.Parse(TimeLayout, dynamoitem.String(old, attrUpdated)); err == nil {
+			if t, err := time.Parse(TimeLayout, o.Updated); err == nil {
 				now = t
 			}
-		case dynamoitem.Int(old, attrBytes)+MessageSize(m.Text, dedup != "") > MaxDialogBytes:
+		case o.Bytes+MessageSize(m.Text, dedup != "") > MaxDialogBytes:
 			return Dialog{}, ErrFull
 		}
-		if state == stateConsented {
+		if o.State == stateConsented {
 			mode = modeConsented
 		} else {
 			mode = modePending
@@ -243,43 +252,41 @@ func backOff(ctx context.Context, trial int) error {
 
 // tryAppend makes one conditional write; on a failed condition it returns the
 // item as it stood (old), nil when there was none.
-func (s *DynamoStore) tryAppend(ctx context.Context, mode appendMode, customerID, dialogID string, m Message, dedup, at string, now time.Time) (item, old map[string]types.AttributeValue, err error) {
-	msg := &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-		msgText: sv(m.Text), msgLanguage: sv(m.Language), msgCreated: sv(at),
-	}}
+func (s *DynamoStore) tryAppend(ctx context.Context, mode appendMode, customerID, dialogID string, m Message, dedup, at string, now time.Time) (item, old dynamo.Item, err error) {
+	msgs := []Message{{Text: m.Text, Language: m.Language, CreatedAt: at}}
 	n := MessageSize(m.Text, dedup != "")
 	rk := at + "#" + dialogID
 	names := map[string]string{"#state": attrState, "#cust": attrCustomer, "#upd": attrUpdated,
 		"#rk": attrRK, "#msgs": attrMessages, "#bytes": attrBytes}
-	values := map[string]types.AttributeValue{
-		":cust": sv(customerID), ":at": sv(at), ":rk": sv(rk), ":n": nv(n),
-		":msg":  &types.AttributeValueMemberL{Value: []types.AttributeValue{msg}},
-		":room": nv(MaxDialogBytes - n),
+	values := map[string]any{
+		":cust": customerID, ":at": at, ":rk": rk, ":n": n, ":msg": msgs, ":room": MaxDialogBytes - n,
 	}
 	dedupCond, dedupSet := "", ""
 	if dedup != "" {
 		// One attribute per key rather than a string set: minidyn (make run)
 		// rejects contains() on a missing attribute.
-		names["#dk"], values[":one"] = dedupPrefix+dedup, nv(1)
+		names["#dk"], values[":one"] = dedupPrefix+dedup, 1
 		dedupCond, dedupSet = " AND attribute_not_exists(#dk)", ", #dk = :one"
 	}
-	exp := nv(now.Add(s.ttl).Unix())
+	exp := now.Add(s.ttl).Unix()
 
 	if mode == modeReplace {
-		fresh := map[string]types.AttributeValue{
-			attrID: sv(dialogID), attrCustomer: sv(customerID), attrLanguage: sv(m.Language),
-			attrState: sv(statePending), attrCreated: sv(at), attrUpdated: sv(at), attrRK: sv(rk),
-			attrMessages: values[":msg"], attrBytes: nv(n), attrExpires: exp,
+		fresh, err := dynamo.Marshal(dialogItem{
+			ID: dialogID, Customer: customerID, Language: m.Language, State: statePending,
+			Created: at, Updated: at, RK: rk, Messages: msgs, Bytes: n, Expires: exp,
+		})
+		if err != nil {
+			return nil, nil, err
 		}
 		if dedup != "" {
-			fresh[dedupPrefix+dedup] = nv(1)
+			fresh[dedupPrefix+dedup] = dynamo.Value(1)
 		}
-		_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                           aws.String(s.table),
 			Item:                                fresh,
 			ConditionExpression:                 aws.String("#state = :pending AND #exp < :now"),
 			ExpressionAttributeNames:            map[string]string{"#state": attrState, "#exp": attrExpires},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":pending": sv(statePending), ":now": nv(now.Unix())},
+			ExpressionAttributeValues:           dynamo.Values(map[string]any{":pending": statePending, ":now": now.Unix()}),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {
@@ -292,13 +299,13 @@ func (s *DynamoStore) tryAppend(ctx context.Context, mode appendMode, customerID
 	var cond, update string
 	switch mode {
 	case modeConsented:
-		values[":consented"] = sv(stateConsented)
+		values[":consented"] = stateConsented
 		cond = "#state = :consented AND #cust = :cust AND #upd <= :at AND #bytes <= :room" + dedupCond
 		update = "SET #upd = :at, #rk = :rk, #msgs = list_append(#msgs, :msg), #bytes = #bytes + :n" + dedupSet
 	default:
 		names["#id"], names["#lang"], names["#created"], names["#exp"] = attrID, attrLanguage, attrCreated, attrExpires
-		values[":pending"], values[":lang"], values[":exp"] = sv(statePending), sv(m.Language), exp
-		values[":now"], values[":empty"], values[":zero"] = nv(now.Unix()), &types.AttributeValueMemberL{Value: []types.AttributeValue{}}, nv(0)
+		values[":pending"], values[":lang"], values[":exp"] = statePending, m.Language, exp
+		values[":now"], values[":empty"], values[":zero"] = now.Unix(), []Message{}, 0
 		cond = "attribute_not_exists(#id) OR (#state = :pending AND #cust = :cust AND #exp >= :now AND #upd <= :at AND #bytes <= :room" + dedupCond + ")"
 		update = "SET #cust = :cust, #state = :pending, #lang = if_not_exists(#lang, :lang), #created = if_not_exists(#created, :at), " +
 			"#upd = :at, #rk = :rk, #exp = :exp, #msgs = list_append(if_not_exists(#msgs, :empty), :msg), #bytes = if_not_exists(#bytes, :zero) + :n"
@@ -310,7 +317,7 @@ func (s *DynamoStore) tryAppend(ctx context.Context, mode appendMode, customerID
 		ConditionExpression:                 aws.String(cond),
 		UpdateExpression:                    aws.String(update),
 		ExpressionAttributeNames:            names,
-		ExpressionAttributeValues:           values,
+		ExpressionAttributeValues:           dynamo.Values(values),
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
@@ -323,19 +330,19 @@ func (s *DynamoStore) tryAppend(ctx context.Context, mode appendMode, customerID
 
 // conditionFailed returns the item that failed a write's condition (read again
 // when the endpoint did not return it), or err when the write failed otherwise.
-func (s *DynamoStore) conditionFailed(ctx context.Context, dialogID string, err error) (map[string]types.AttributeValue, error) {
-	var ccf *types.ConditionalCheckFailedException
-	if !errors.As(err, &ccf) {
+func (s *DynamoStore) conditionFailed(ctx context.Context, dialogID string, err error) (dynamo.Item, error) {
+	if !dynamo.IsConditionFailed(err) {
 		return nil, fmt.Errorf("dialogs: write %q: %w", dialogID, err)
 	}
-	if ccf.Item != nil {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) && ccf.Item != nil {
 		return ccf.Item, nil
 	}
 	return s.get(ctx, dialogID)
 }
 
 // get reads a dialog item with a strongly consistent read; nil if there is none.
-func (s *DynamoStore) get(ctx context.Context, dialogID string) (map[string]types.AttributeValue, error) {
+func (s *DynamoStore) get(ctx context.Context, dialogID string) (dynamo.Item, error) {
 	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: key(dialogID), ConsistentRead: aws.Bool(true),
 	})
@@ -349,18 +356,18 @@ func (s *DynamoStore) get(ctx context.Context, dialogID string) (map[string]type
 func (s *DynamoStore) Consent(ctx context.Context, dialogID string, consent bool) error {
 	now := s.now()
 	if !consent {
-		tomb := map[string]types.AttributeValue{
-			attrID: sv(dialogID), attrState: sv(stateRevoked), attrRevokedAt: sv(FormatTime(now)),
+		tomb, err := dynamo.Marshal(dialogItem{ID: dialogID, State: stateRevoked, RevokedAt: FormatTime(now)})
+		if err != nil {
+			return err
 		}
-		_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                 aws.String(s.table),
 			Item:                      tomb,
 			ConditionExpression:       aws.String("attribute_not_exists(#id) OR #state <> :revoked"),
 			ExpressionAttributeNames:  map[string]string{"#id": attrID, "#state": attrState},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":revoked": sv(stateRevoked)},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":revoked": stateRevoked}),
 		})
-		var ccf *types.ConditionalCheckFailedException
-		if err != nil && !errors.As(err, &ccf) { // a failed condition: revoked before, nothing to change
+		if err != nil && !dynamo.IsConditionFailed(err) { // a failed condition: revoked before, nothing to change
 			return fmt.Errorf("dialogs: revoke %q: %w", dialogID, err)
 		}
 		return nil
@@ -380,31 +387,32 @@ func (s *DynamoStore) Consent(ctx context.Context, dialogID string, consent bool
 		case item == nil:
 			return ErrNotFound
 		}
-		switch state := dynamoitem.String(item, attrState); {
-		case state == stateConsented:
+		o := decodeItem(item)
+		switch {
+		case o.State == stateConsented:
 			return nil
-		case state == stateRevoked:
+		case o.State == stateRevoked:
 			return ErrRevoked
-		case expired(item, now):
+		case o.expired(now):
 			return ErrNotFound
 		}
+		// The raw item, not o: its dk_ attributes must stay.
 		next := maps.Clone(item)
-		next[attrState] = sv(stateConsented)
+		next[attrState] = dynamo.Value(stateConsented)
 		delete(next, attrExpires)
-		for k, v := range indexKeys(dialogID, dynamoitem.String(item, attrCustomer), dynamoitem.String(item, attrLanguage)) {
-			next[k] = sv(v)
+		for k, v := range indexKeys(dialogID, o.Customer, o.Language) {
+			next[k] = dynamo.Value(v)
 		}
 		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                aws.String(s.table),
 			Item:                     next,
 			ConditionExpression:      aws.String("#state = :pending AND #created = :created AND #bytes = :bytes"),
 			ExpressionAttributeNames: map[string]string{"#state": attrState, "#created": attrCreated, "#bytes": attrBytes},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pending": sv(statePending), ":created": item[attrCreated], ":bytes": item[attrBytes],
-			},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{
+				":pending": statePending, ":created": o.Created, ":bytes": o.Bytes,
+			}),
 		})
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
+		if !dynamo.IsConditionFailed(err) {
 			if err != nil {
 				return fmt.Errorf("dialogs: consent to %q: %w", dialogID, err)
 			}
@@ -427,15 +435,16 @@ func (s *DynamoStore) Get(ctx context.Context, customerID, dialogID string) (Dia
 }
 
 // visible says why item is not customerID's live dialog, or nil when it is.
-func (s *DynamoStore) visible(item map[string]types.AttributeValue, customerID string) error {
+func (s *DynamoStore) visible(item dynamo.Item, customerID string) error {
+	o := decodeItem(item)
 	switch {
 	case item == nil:
 		return ErrNotFound
-	case dynamoitem.String(item, attrState) == stateRevoked:
+	case o.State == stateRevoked:
 		return ErrRevoked
-	case dynamoitem.String(item, attrState) == statePending && expired(item, s.now()):
+	case o.State == statePending && o.expired(s.now()):
 		return ErrNotFound // TTL deletes only eventually
-	case dynamoitem.String(item, attrCustomer) != customerID:
+	case o.Customer != customerID:
 		return ErrNotFound
 	}
 	return nil
@@ -448,7 +457,7 @@ func (s *DynamoStore) Delete(ctx context.Context, customerID, dialogID string) e
 		Key:                                 key(dialogID),
 		ConditionExpression:                 aws.String("#cust = :cust AND (#state = :consented OR (#state = :pending AND #exp >= :now))"),
 		ExpressionAttributeNames:            map[string]string{"#cust": attrCustomer, "#state": attrState, "#exp": attrExpires},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":cust": sv(customerID), ":consented": sv(stateConsented), ":pending": sv(statePending), ":now": nv(s.now().Unix())},
+		ExpressionAttributeValues:           dynamo.Values(map[string]any{":cust": customerID, ":consented": stateConsented, ":pending": statePending, ":now": s.now().Unix()}),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
@@ -472,29 +481,32 @@ func (s *DynamoStore) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	case q.Language != "":
 		index, attr, partitions = IndexLanguage, attrLangPK, shardKeys(q.Language+"#")
 	}
-	keys, more, err := s.mergeIndex(ctx, index, attr, partitions, q.After, q.Limit)
+	shards := dynamo.Shards{Table: s.table, Index: index, PartitionAttr: attr, SortAttr: attrRK, Partitions: partitions}
+	keys, err := dynamo.Newest(ctx, s.api, shards, q.After, q.Limit+1, decodeIndexKey, indexKey.sortKey, nil)
 	if err != nil {
-		return ListPage{}, err
+		return ListPage{}, fmt.Errorf("dialogs: %w", err)
 	}
+	more := len(keys) > q.Limit
+	keys = keys[:min(len(keys), q.Limit)]
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
 		return ListPage{}, err
 	}
 	page := ListPage{More: more}
 	for _, k := range keys {
-		item := items[k.id]
+		item, ok := items[k.ID]
 		// The index is eventually consistent: skip what changed since.
-		if item == nil || dynamoitem.String(item, attrState) != stateConsented ||
-			q.CustomerID != "" && dynamoitem.String(item, attrCustomer) != q.CustomerID ||
-			q.Language != "" && dynamoitem.String(item, attrLanguage) != q.Language {
+		if !ok || item.State != stateConsented ||
+			q.CustomerID != "" && item.Customer != q.CustomerID ||
+			q.Language != "" && item.Language != q.Language {
 			continue
 		}
-		page.Dialogs = append(page.Dialogs, decodeDialog(item))
-		page.Keys = append(page.Keys, k.rk)
+		page.Dialogs = append(page.Dialogs, item.dialog())
+		page.Keys = append(page.Keys, k.RK)
 	}
 	if len(page.Dialogs) == 0 && len(keys) > 0 && more {
 		// Every dialog of the page vanished meanwhile: the cursor still moves on.
-		page.Keys = []string{keys[len(keys)-1].rk}
+		page.Keys = []string{keys[len(keys)-1].RK}
 	}
 	return page, nil
 }
@@ -508,148 +520,59 @@ func shardKeys(prefix string) []string {
 }
 
 // indexKey is one index entry: a dialog and its sort key.
-type indexKey struct{ id, rk string }
-
-// mergeIndex reads the first limit entries after `after` (all when "") across
-// partitions, newest first, and whether more follow.
-func (s *DynamoStore) mergeIndex(ctx context.Context, index, attr string, partitions []string, after string, limit int) ([]indexKey, bool, error) {
-	lists := make([][]indexKey, len(partitions))
-	errs := make([]error, len(partitions))
-	var wg sync.WaitGroup
-	for i, p := range partitions {
-		wg.Go(func() { lists[i], errs[i] = s.queryIndex(ctx, index, attr, p, after, limit+1) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, false, err
-	}
-	// Each list is sorted newest first and holds at most limit+1 entries, so
-	// the newest limit+1 overall are among them.
-	var all []indexKey
-	for _, l := range lists {
-		all = append(all, l...)
-	}
-	slices.SortFunc(all, func(a, b indexKey) int { return strings.Compare(b.rk, a.rk) })
-	if len(all) > limit {
-		return all[:limit], true, nil
-	}
-	return all, false, nil
+type indexKey struct {
+	ID string `dynamodbav:"dialog_id"`
+	RK string `dynamodbav:"rk"`
 }
 
-// queryIndex reads up to n entries of one index partition, newest first, after `after`.
-func (s *DynamoStore) queryIndex(ctx context.Context, index, attr, partition, after string, n int) ([]indexKey, error) {
-	cond := "#pk = :pk"
-	names := map[string]string{"#pk": attr}
-	values := map[string]types.AttributeValue{":pk": sv(partition)}
-	if after != "" {
-		cond += " AND #rk < :after"
-		names["#rk"], values[":after"] = attrRK, sv(after)
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(index),
-		KeyConditionExpression:    aws.String(cond),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-		ScanIndexForward:          aws.Bool(false),
-	}
-	var keys []indexKey
-	for len(keys) < n {
-		in.Limit = aws.Int32(int32(n - len(keys)))
-		out, err := s.api.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("dialogs: query %s %q: %w", index, partition, err)
-		}
-		for _, it := range out.Items {
-			keys = append(keys, indexKey{id: dynamoitem.String(it, attrID), rk: dynamoitem.String(it, attrRK)})
-		}
-		if len(out.LastEvaluatedKey) == 0 || len(out.Items) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	return keys, nil
+func (k indexKey) sortKey() string { return k.RK }
+
+func decodeIndexKey(item dynamo.Item) (indexKey, error) {
+	var k indexKey
+	return k, dynamo.Unmarshal(item, &k)
 }
 
-// batchGet reads the dialog items of keys (at most 100), retrying unprocessed keys.
-func (s *DynamoStore) batchGet(ctx context.Context, keys []indexKey) (map[string]map[string]types.AttributeValue, error) {
-	items := make(map[string]map[string]types.AttributeValue, len(keys))
-	if len(keys) == 0 {
-		return items, nil
-	}
-	req := make([]map[string]types.AttributeValue, len(keys))
+// batchGet reads the dialog items of keys (at most 100), by dialog id.
+func (s *DynamoStore) batchGet(ctx context.Context, keys []indexKey) (map[string]dialogItem, error) {
+	req := make([]dynamo.Item, len(keys))
 	for i, k := range keys {
-		req[i] = key(k.id)
+		req[i] = key(k.ID)
 	}
 	// Consistent: the index may still list a dialog revoked a moment ago, and
 	// only a strongly consistent read is sure to see its tombstone instead.
-	pending := map[string]types.KeysAndAttributes{s.table: {Keys: req, ConsistentRead: aws.Bool(true)}}
-	for trial := 0; len(pending) > 0; trial++ {
-		if trial == maxBatchTrials {
-			return nil, fmt.Errorf("dialogs: read a page: %d keys still unprocessed after %d attempts", len(pending[s.table].Keys), trial)
-		}
-		if trial > 0 {
-			select { // DynamoDB throttled part of the batch: back off before asking again
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(time.Duration(25<<trial) * time.Millisecond):
-			}
-		}
-		out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-		if err != nil {
-			return nil, fmt.Errorf("dialogs: read a page: %w", err)
-		}
-		for _, it := range out.Responses[s.table] {
-			items[dynamoitem.String(it, attrID)] = it
-		}
-		pending = out.UnprocessedKeys
+	got, err := dynamo.BatchGet(ctx, s.api, s.table, req, true)
+	if err != nil {
+		return nil, fmt.Errorf("dialogs: read a page: %w", err)
+	}
+	items := make(map[string]dialogItem, len(got))
+	for _, it := range got {
+		d := decodeItem(it)
+		items[d.ID] = d
 	}
 	return items, nil
 }
 
-func key(dialogID string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrID: sv(dialogID)}
-}
-
-func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-
-func nv(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
+func key(dialogID string) dynamo.Item { return dynamo.Values(map[string]any{attrID: dialogID}) }
 
 // expired reports whether a pending dialog is past its expiry (which TTL
 // deletes only eventually).
-func expired(item map[string]types.AttributeValue, now time.Time) bool {
-	_, ok := item[attrExpires]
-	return ok && dynamoitem.Int(item, attrExpires) < now.Unix()
-}
+func (d dialogItem) expired(now time.Time) bool { return d.Expires != 0 && d.Expires < now.Unix() }
 
-func hasDedup(item map[string]types.AttributeValue, k string) bool {
+func hasDedup(item dynamo.Item, k string) bool {
 	_, ok := item[dedupPrefix+k]
 	return ok
 }
 
 // decodeDialog turns a dialog item into a Dialog.
-func decodeDialog(item map[string]types.AttributeValue) Dialog {
-	d := Dialog{
-		DialogID:        dynamoitem.String(item, attrID),
-		CustomerID:      dynamoitem.String(item, attrCustomer),
-		Language:        dynamoitem.String(item, attrLanguage),
-		ConsentReceived: dynamoitem.String(item, attrState) == stateConsented,
-		CreatedAt:       dynamoitem.String(item, attrCreated),
-		UpdatedAt:       dynamoitem.String(item, attrUpdated),
-		Messages:        []Message{},
+func decodeDialog(item dynamo.Item) Dialog { return decodeItem(item).dialog() }
+
+func (d dialogItem) dialog() Dialog {
+	msgs := d.Messages
+	if msgs == nil {
+		msgs = []Message{}
 	}
-	if l, ok := item[attrMessages].(*types.AttributeValueMemberL); ok {
-		for _, v := range l.Value {
-			m, ok := v.(*types.AttributeValueMemberM)
-			if !ok {
-				continue
-			}
-			d.Messages = append(d.Messages, Message{
-				Text: dynamoitem.String(m.Value, msgText), Language: dynamoitem.String(m.Value, msgLanguage), CreatedAt: dynamoitem.String(m.Value, msgCreated),
-			})
-		}
+	return Dialog{
+		DialogID: d.ID, CustomerID: d.Customer, Language: d.Language,
+		ConsentReceived: d.State == stateConsented, CreatedAt: d.Created, UpdatedAt: d.Updated, Messages: msgs,
 	}
-	return d
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogstest"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
@@ -191,7 +192,7 @@ func TestDynamoStoreContractOnMinidyn(t *testing.T) {
 
 // consistencyCheck fails a page read that is not strongly consistent.
 type consistencyCheck struct {
-	dialogs.DynamoDBAPI
+	dynamo.API
 	t *testing.T
 }
 
@@ -201,7 +202,7 @@ func (c consistencyCheck) BatchGetItem(ctx context.Context, in *dynamodb.BatchGe
 			c.t.Errorf("BatchGetItem on %s is eventually consistent: a dialog revoked a moment ago could still be listed", table)
 		}
 	}
-	return c.DynamoDBAPI.BatchGetItem(ctx, in, opts...)
+	return c.API.BatchGetItem(ctx, in, opts...)
 }
 
 // TestListingReadsPagesConsistently: the indexes are eventually consistent, so
@@ -210,7 +211,7 @@ func (c consistencyCheck) BatchGetItem(ctx context.Context, in *dynamodb.BatchGe
 func TestListingReadsPagesConsistently(t *testing.T) {
 	ctx := context.Background()
 	db, table := emutest.Table(t, "DialogsTable")
-	s := dialogs.NewDynamoStore(consistencyCheck{DynamoDBAPI: db, t: t}, table, 0)
+	s := dialogs.NewDynamoStore(consistencyCheck{API: db, t: t}, table, 0)
 	if _, err := s.Append(ctx, "c", "d", dialogs.Message{Text: "hi", Language: "EN"}, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -10,21 +10,21 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/mosaic-platform/mosaic/internal/dialogs"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
 // Counting is a DynamoDB client that counts its calls per operation.
 type Counting struct {
-	dialogs.DynamoDBAPI
+	dynamo.API
 
 	mu     sync.Mutex
 	counts map[string]int
 }
 
 // NewCounting wraps api.
-func NewCounting(api dialogs.DynamoDBAPI) *Counting {
-	return &Counting{DynamoDBAPI: api, counts: map[string]int{}}
+func NewCounting(api dynamo.API) *Counting {
+	return &Counting{API: api, counts: map[string]int{}}
 }
 
 func (c *Counting) add(op string) {
@@ -54,37 +54,37 @@ func (c *Counting) Reset() {
 // GetItem counts and forwards.
 func (c *Counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	c.add("GetItem")
-	return c.DynamoDBAPI.GetItem(ctx, in, opts...)
+	return c.API.GetItem(ctx, in, opts...)
 }
 
 // PutItem counts and forwards.
 func (c *Counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	c.add("PutItem")
-	return c.DynamoDBAPI.PutItem(ctx, in, opts...)
+	return c.API.PutItem(ctx, in, opts...)
 }
 
 // UpdateItem counts and forwards.
 func (c *Counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	c.add("UpdateItem")
-	return c.DynamoDBAPI.UpdateItem(ctx, in, opts...)
+	return c.API.UpdateItem(ctx, in, opts...)
 }
 
 // DeleteItem counts and forwards.
 func (c *Counting) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	c.add("DeleteItem")
-	return c.DynamoDBAPI.DeleteItem(ctx, in, opts...)
+	return c.API.DeleteItem(ctx, in, opts...)
 }
 
 // Query counts and forwards.
 func (c *Counting) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	c.add("Query")
-	return c.DynamoDBAPI.Query(ctx, in, opts...)
+	return c.API.Query(ctx, in, opts...)
 }
 
 // BatchGetItem counts and forwards.
 func (c *Counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	c.add("BatchGetItem")
-	return c.DynamoDBAPI.BatchGetItem(ctx, in, opts...)
+	return c.API.BatchGetItem(ctx, in, opts...)
 }
 
 // MinidynClient returns a DynamoDB client on a fresh in-process server of

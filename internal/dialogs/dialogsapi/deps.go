@@ -1,8 +1,8 @@
-// Package dialogapi holds the HTTP handlers of the Dialogs service, one file
+// Package dialogsapi holds the HTTP handlers of the Dialogs service, one file
 // per route, and the constructors that wire them from a function's
 // environment: DIALOGS_TABLE (required), DIALOG_TTL (default 7d),
 // IDEMPOTENCY_TABLE (POST /data) and CURSOR_SECRET (GET /data).
-package dialogapi
+package dialogsapi
 
 import (
 	"errors"

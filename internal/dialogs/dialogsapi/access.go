@@ -1,4 +1,4 @@
-package dialogapi
+package dialogsapi
 
 import "github.com/mosaic-platform/mosaic/internal/platform/access"
 

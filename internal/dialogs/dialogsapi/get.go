@@ -1,4 +1,4 @@
-package dialogapi
+package dialogsapi
 
 import (
 	"context"
