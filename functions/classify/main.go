@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
-func main() { function.Start(classify.NewClassify) }
+func main() { function.Start(classifyapi.NewClassify) }

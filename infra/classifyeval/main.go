@@ -1,6 +1,6 @@
 // Command classifyeval prints the precision and recall per label, and of the
 // flagged decision, of the configured classifier (MOSAIC_CLASSIFIER, HF_*,
-// CLASSIFY_THRESHOLDS: the environment FromEnv reads) over the committed
+// CLASSIFY_THRESHOLDS: the environment classifyapi.FromEnv reads) over the committed
 // labelled sets (make eval-classifier).
 package main
 
@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
@@ -55,7 +56,7 @@ func main() {
 	d, err := function.NewDeps(ctx, "classifyeval", os.LookupEnv)
 	if err == nil {
 		var c classify.Classifier
-		if c, err = classify.FromEnv(ctx, d); err == nil {
+		if c, err = classifyapi.FromEnv(ctx, d); err == nil {
 			for _, set := range chosen {
 				if err = run(ctx, c, set, *misses && !set.unseen); err != nil {
 					break

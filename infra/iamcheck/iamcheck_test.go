@@ -11,7 +11,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/infra/sdkcalls"
 	"github.com/mosaic-platform/mosaic/internal/blog"
-	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/access"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
@@ -47,7 +47,7 @@ var declared = map[string]access.List{
 	"sticker-put":        api.PutStickerAccess,
 	"sticker-admin-page": nil,
 
-	"classify": classify.ClassifyAccess,
+	"classify": classifyapi.ClassifyAccess,
 
 	"create-post":    blog.CreatePostAccess,
 	"list-posts":     blog.ListPostsAccess,

@@ -4,7 +4,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/apidocs"
 	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/blog/reviewpage"
-	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
@@ -42,7 +42,7 @@ var constructors = map[string]function.Constructor{
 	"sticker-put":        api.NewPutSticker,
 	"sticker-admin-page": admin.NewPage,
 
-	"classify": classify.NewClassify,
+	"classify": classifyapi.NewClassify,
 
 	"create-post":      blog.NewCreatePost,
 	"list-posts":       blog.NewListPosts,

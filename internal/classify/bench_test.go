@@ -5,10 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
-	"github.com/mosaic-platform/mosaic/internal/platform/config"
-	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
 // benchText is the eval set's sentences joined: dense with every label and
@@ -70,23 +66,6 @@ func BenchmarkBaselineLower(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = strings.ToLower(text)
-	}
-}
-
-// BenchmarkClassifyHandler measures a warm GET /classify with the lexicon.
-func BenchmarkClassifyHandler(b *testing.B) {
-	h, err := NewClassify(context.Background(), function.Deps{Env: config.Map(nil)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	handle := h.(apigw.HandlerFunc)
-	req := request("GET", "message=I+will+find+you+and+you+will+regret+it%2C+you+f*cking+idiot", "", "writer")
-	b.ReportAllocs()
-	for b.Loop() {
-		resp, _ := handle(context.Background(), req)
-		if resp.StatusCode != 200 {
-			b.Fatal(resp.Body)
-		}
 	}
 }
 

@@ -5,19 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
-	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 )
 
 // Cache table (CLASSIFY_CACHE_TABLE), one item per (model, normalized text):
 //
 //	key         S  partition key: hex SHA-256 of model, NUL, normalized text
-//	model       S  the model that produced the scores
 //	scores      M  label -> N
 //	expires_at  N  Unix seconds; the table's TTL attribute
 //
@@ -42,152 +37,71 @@ func CacheKey(model, text string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// MemoryCache is an in-process Cache with TTL, for tests and local runs.
-type MemoryCache struct {
-	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]memoryEntry
-}
-
-type memoryEntry struct {
-	scores  Scores
-	expires time.Time
-}
-
-// NewMemoryCache returns an empty MemoryCache whose entries live for ttl.
-func NewMemoryCache(ttl time.Duration) *MemoryCache {
-	return &MemoryCache{ttl: ttl, now: time.Now, m: map[string]memoryEntry{}}
-}
-
-// Get returns the unexpired entries among keys.
-func (c *MemoryCache) Get(_ context.Context, keys []string) (map[string]Scores, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]Scores{}
-	for _, k := range keys {
-		if e, ok := c.m[k]; ok && c.now().Before(e.expires) {
-			out[k] = e.scores
-		}
-	}
-	return out, nil
-}
-
-// Put stores entries for the cache's TTL.
-func (c *MemoryCache) Put(_ context.Context, entries map[string]Scores) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, s := range entries {
-		c.m[k] = memoryEntry{scores: s, expires: c.now().Add(c.ttl)}
-	}
-	return nil
+// cacheItem is one item of the cache table (layout above).
+type cacheItem struct {
+	Key       string `dynamodbav:"key"`
+	Scores    Scores `dynamodbav:"scores"`
+	ExpiresAt int64  `dynamodbav:"expires_at"`
 }
 
 // DynamoCache is the Cache in a DynamoDB table (design above).
 type DynamoCache struct {
-	db    *dynamodb.Client
+	db    dynamo.API
 	table string
 	ttl   time.Duration
 	now   func() time.Time
 }
 
 // NewDynamoCache returns a Cache in table whose entries expire after ttl.
-func NewDynamoCache(db *dynamodb.Client, table string, ttl time.Duration) *DynamoCache {
+func NewDynamoCache(db dynamo.API, table string, ttl time.Duration) *DynamoCache {
 	return &DynamoCache{db: db, table: table, ttl: ttl, now: time.Now}
 }
 
-// Get reads keys (at most 100) in one BatchGetItem, retrying unprocessed keys once.
+// Get reads the unexpired entries among keys; an item that does not decode
+// (or a label Mosaic does not know) is a miss, not an error.
 func (c *DynamoCache) Get(ctx context.Context, keys []string) (map[string]Scores, error) {
-	out := map[string]Scores{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	req := make([]map[string]types.AttributeValue, 0, len(keys))
-	seen := map[string]bool{}
+	var req []dynamo.Item
+	seen := map[string]bool{} // BatchGetItem refuses a key asked twice
 	for _, k := range keys {
 		if !seen[k] {
 			seen[k] = true
-			req = append(req, map[string]types.AttributeValue{"key": &types.AttributeValueMemberS{Value: k}})
+			req = append(req, dynamo.Values(map[string]any{"key": k}))
 		}
 	}
-	items := map[string]types.KeysAndAttributes{c.table: {Keys: req, ConsistentRead: aws.Bool(false)}}
+	items, err := dynamo.BatchGet(ctx, c.db, c.table, req, false)
+	if err != nil {
+		return nil, fmt.Errorf("classify cache: %w", err)
+	}
+	out := map[string]Scores{}
 	now := c.now().Unix()
-	for attempt := 0; attempt < 2 && len(items) > 0; attempt++ {
-		resp, err := c.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: items})
-		if err != nil {
-			return nil, fmt.Errorf("classify cache: read %s: %w", c.table, err)
+	for _, item := range items {
+		var it cacheItem
+		if dynamo.Unmarshal(item, &it) != nil || it.ExpiresAt <= now {
+			continue
 		}
-		for _, item := range resp.Responses[c.table] {
-			key, scores, expires, ok := decodeCacheItem(item)
-			if ok && expires > now {
-				out[key] = scores
+		for l := range it.Scores {
+			if labelIndex(l) < 0 {
+				delete(it.Scores, l)
 			}
 		}
-		items = resp.UnprocessedKeys
+		out[it.Key] = it.Scores
 	}
 	return out, nil
 }
 
-// Put writes entries in BatchWriteItem calls of 25, retrying unprocessed items once.
+// Put writes entries, which expire after the cache's TTL.
 func (c *DynamoCache) Put(ctx context.Context, entries map[string]Scores) error {
-	expires := strconv.FormatInt(c.now().Add(c.ttl).Unix(), 10)
-	var batch []types.WriteRequest
-	flush := func() error {
-		items := map[string][]types.WriteRequest{c.table: batch}
-		for attempt := 0; attempt < 2 && len(items) > 0; attempt++ {
-			resp, err := c.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: items})
-			if err != nil {
-				return fmt.Errorf("classify cache: write %s: %w", c.table, err)
-			}
-			items = resp.UnprocessedItems
-		}
-		batch = nil
-		return nil
-	}
+	expires := c.now().Add(c.ttl).Unix()
+	items := make([]dynamo.Item, 0, len(entries))
 	for k, s := range entries {
-		m := make(map[string]types.AttributeValue, len(s))
-		for l, v := range s {
-			m[string(l)] = &types.AttributeValueMemberN{Value: strconv.FormatFloat(v, 'g', -1, 64)}
+		item, err := dynamo.Marshal(cacheItem{Key: k, Scores: s, ExpiresAt: expires})
+		if err != nil {
+			return fmt.Errorf("classify cache: %w", err)
 		}
-		batch = append(batch, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-			"key":        &types.AttributeValueMemberS{Value: k},
-			"scores":     &types.AttributeValueMemberM{Value: m},
-			"expires_at": &types.AttributeValueMemberN{Value: expires},
-		}}})
-		if len(batch) == 25 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+		items = append(items, item)
 	}
-	if len(batch) > 0 {
-		return flush()
+	if err := dynamo.BatchPut(ctx, c.db, c.table, items); err != nil {
+		return fmt.Errorf("classify cache: %w", err)
 	}
 	return nil
-}
-
-func decodeCacheItem(item map[string]types.AttributeValue) (string, Scores, int64, bool) {
-	key, ok1 := item["key"].(*types.AttributeValueMemberS)
-	scores, ok2 := item["scores"].(*types.AttributeValueMemberM)
-	exp, ok3 := item["expires_at"].(*types.AttributeValueMemberN)
-	if !ok1 || !ok2 || !ok3 {
-		return "", nil, 0, false
-	}
-	expires, err := strconv.ParseInt(exp.Value, 10, 64)
-	if err != nil {
-		return "", nil, 0, false
-	}
-	out := make(Scores, len(scores.Value))
-	for l, v := range scores.Value {
-		n, ok := v.(*types.AttributeValueMemberN)
-		if !ok || labelIndex(Label(l)) < 0 {
-			continue
-		}
-		f, err := strconv.ParseFloat(n.Value, 64)
-		if err != nil {
-			return "", nil, 0, false
-		}
-		out[Label(l)] = f
-	}
-	return key.Value, out, expires, true
 }

@@ -2,8 +2,14 @@ package classify
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
 // testCache is the contract every Cache passes; advance moves its clock.
@@ -30,9 +36,46 @@ func testCache(t *testing.T, c Cache, advance func(time.Duration)) {
 	}
 }
 
-func TestMemoryCache(t *testing.T) {
-	c := NewMemoryCache(time.Hour)
+// testDynamoCache runs the contract on a DynamoCache in table, then the
+// batches: more entries than one BatchWriteItem takes, and the item layout.
+func testDynamoCache(t *testing.T, db *dynamodb.Client, table string) {
+	ctx := context.Background()
+	c := NewDynamoCache(db, table, time.Hour)
 	now := time.Now()
 	c.now = func() time.Time { return now }
 	testCache(t, c, func(d time.Duration) { now = now.Add(d) })
+
+	many := map[string]Scores{}
+	keys := make([]string, 32)
+	for i := range keys {
+		keys[i] = CacheKey("m", string(rune('a'+i%26))+string(rune('a'+i/26))+" text")
+		many[keys[i]] = Scores{Hate: float64(i) / 100}
+	}
+	if err := c.Put(ctx, many); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(ctx, keys)
+	if err != nil || len(got) != 32 || got[keys[7]][Hate] != 0.07 {
+		t.Fatalf("got %d of 32: %v", len(got), err)
+	}
+	// The item layout of the table's design: key S, scores M of N, expires_at N.
+	items, err := dynamo.BatchGet(ctx, db, table, []dynamo.Item{dynamo.Values(map[string]any{"key": keys[7]})}, true)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("%d items: %v", len(items), err)
+	}
+	want := dynamo.Values(map[string]any{"key": keys[7], "scores": map[string]any{"hate": 0.07}, "expires_at": now.Add(time.Hour).Unix()})
+	if !reflect.DeepEqual(items[0], want) {
+		t.Fatalf("item %#v, want %#v", items[0], want)
+	}
+}
+
+func TestDynamoCacheEmbedded(t *testing.T) {
+	db, table := emutest.EmbeddedTable(t, "ClassifyCacheTable")
+	testDynamoCache(t, db, table)
+}
+
+// embeddedCache is a DynamoCache on a fresh embedded table, for the engine's tests.
+func embeddedCache(t *testing.T) *DynamoCache {
+	db, table := emutest.EmbeddedTable(t, "ClassifyCacheTable")
+	return NewDynamoCache(db, table, time.Hour)
 }

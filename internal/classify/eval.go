@@ -83,12 +83,16 @@ type EvalReport struct {
 	Misses  []string
 }
 
-// Evaluate classifies every case in batches of MaxTexts and counts, per label,
+// evalBatch is how many texts Evaluate classifies at once: as many as one
+// POST /classify takes.
+const evalBatch = 32
+
+// Evaluate classifies every case in batches of evalBatch and counts, per label,
 // what was flagged against what was expected.
 func Evaluate(ctx context.Context, c Classifier, cases []EvalCase) (EvalReport, error) {
 	rep := EvalReport{Cases: len(cases), Labels: map[Label]Counts{}}
-	for from := 0; from < len(cases); from += MaxTexts {
-		batch := cases[from:min(from+MaxTexts, len(cases))]
+	for from := 0; from < len(cases); from += evalBatch {
+		batch := cases[from:min(from+evalBatch, len(cases))]
 		texts := make([]string, len(batch))
 		for i, bc := range batch {
 			texts[i] = bc.Text

@@ -11,7 +11,9 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/secret"
 )
 
-// FromEnv builds the configured Classifier, for the routes and the blog worker:
+// FromEnv is a copy of classifyapi.FromEnv (the wiring belongs there), kept
+// only while the blog's moderation worker still calls it here: delete this
+// file once that worker calls classifyapi.FromEnv. It reads:
 //
 //	MOSAIC_CLASSIFIER         lexicon (default, embedded) or huggingface
 //	CLASSIFY_THRESHOLDS       per-label flag thresholds over the defaults, "violence=0.5,self-harm=0.3"

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 )
 
 // FuzzLexicon feeds arbitrary text to the normalizer and the lexicon: no
@@ -40,32 +38,6 @@ func FuzzLexicon(f *testing.F) {
 		if utf8.ValidString(s) {
 			rs, _ := e.Classify(context.Background(), []string{s})
 			checkSpans(t, s, rs[0], DefaultThresholds())
-		}
-	})
-}
-
-// FuzzClassifyRequest feeds arbitrary bodies and query strings to /classify:
-// the answer is a result or a 4xx problem, never a 500.
-func FuzzClassifyRequest(f *testing.F) {
-	f.Add("POST", "", `{"text":"hello"}`)
-	f.Add("POST", "", `{"texts":["a","b"]}`)
-	f.Add("POST", "", `{"texts":null}`)
-	f.Add("POST", "", `{"text":""}`)
-	f.Add("GET", "message=hi%20there", "")
-	f.Add("GET", "message=%zz", "")
-	f.Add("GET", "message=a&message=b", "")
-	lex, err := NewLexicon()
-	if err != nil {
-		f.Fatal(err)
-	}
-	handle := apigw.Handle(Handler(NewEngine(lex, DefaultThresholds(), nil)))
-	f.Fuzz(func(t *testing.T, method, query, body string) {
-		if method != "GET" {
-			method = "POST"
-		}
-		resp, _ := handle(context.Background(), request(method, query, body, "writer"))
-		if resp.StatusCode != 200 && (resp.StatusCode < 400 || resp.StatusCode >= 500) {
-			t.Fatalf("%s ?%q %q: status %d %s", method, query, body, resp.StatusCode, resp.Body)
 		}
 	})
 }

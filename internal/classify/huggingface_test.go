@@ -229,7 +229,7 @@ func TestHuggingFaceInFlightLimit(t *testing.T) {
 func TestEngineCachesRemoteScores(t *testing.T) {
 	f := &fakeModel{answers: func(int) (int, string) { return 200, koalaAnswer }}
 	h, _ := newFake(t, f, HuggingFaceConfig{})
-	e := NewEngine(h, DefaultThresholds(), NewMemoryCache(time.Hour))
+	e := NewEngine(h, DefaultThresholds(), embeddedCache(t))
 	first, err := e.Classify(context.Background(), []string{"I will hurt you"})
 	if err != nil || first[0].Cached || !first[0].Flagged || first[0].TopLabel != Violence {
 		t.Fatalf("first = %+v, %v", first, err)

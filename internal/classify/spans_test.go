@@ -65,8 +65,8 @@ func TestSpansOnlyOnFlaggedLabels(t *testing.T) {
 	for _, c := range cases {
 		texts = append(texts, c.Text)
 	}
-	for from := 0; from < len(texts); from += MaxTexts {
-		batch := texts[from:min(from+MaxTexts, len(texts))]
+	for from := 0; from < len(texts); from += evalBatch {
+		batch := texts[from:min(from+evalBatch, len(texts))]
 		rs, err := e.Classify(context.Background(), batch)
 		if err != nil {
 			t.Fatal(err)

@@ -1,18 +1,19 @@
-package classify
+package classifyapi
 
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mosaic-platform/mosaic/internal/classify"
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/obs"
 	"github.com/mosaic-platform/mosaic/internal/platform/openapitest"
@@ -72,7 +73,7 @@ func TestClassifyHandler(t *testing.T) {
 			if tc.status != 200 {
 				return
 			}
-			var results []Result
+			var results []classify.Result
 			if strings.Contains(tc.body, `"texts"`) {
 				var b BatchResponse
 				if err := json.Unmarshal([]byte(resp.Body), &b); err != nil {
@@ -80,17 +81,17 @@ func TestClassifyHandler(t *testing.T) {
 				}
 				results = b.Results
 			} else {
-				var r Result
+				var r classify.Result
 				if err := json.Unmarshal([]byte(resp.Body), &r); err != nil {
 					t.Fatal(err)
 				}
-				results = []Result{r}
+				results = []classify.Result{r}
 			}
 			if len(results) != len(tc.flagged) {
 				t.Fatalf("%d results, want %d", len(results), len(tc.flagged))
 			}
 			for i, r := range results {
-				if r.Flagged != tc.flagged[i] || len(r.Labels) != numLabels || !strings.HasPrefix(r.Model, "lexicon-") {
+				if r.Flagged != tc.flagged[i] || len(r.Labels) != len(classify.Labels()) || !strings.HasPrefix(r.Model, "lexicon-") {
 					t.Errorf("result %d = %+v, want flagged %v", i, r, tc.flagged[i])
 				}
 			}
@@ -102,7 +103,7 @@ func TestClassifyHandler(t *testing.T) {
 type failingScorer struct{ err error }
 
 func (f failingScorer) Model() string { return "failing" }
-func (f failingScorer) Score(context.Context, []string) ([]Scores, error) {
+func (f failingScorer) Score(context.Context, []string) ([]classify.Scores, error) {
 	return nil, f.err
 }
 
@@ -112,11 +113,11 @@ func TestClassifyHandlerUnavailable(t *testing.T) {
 		err        error
 		retryAfter string
 	}{
-		{"warming up", &WarmingUpError{RetryAfter: 20 * time.Second}, "20"},
+		{"warming up", &classify.WarmingUpError{RetryAfter: 20 * time.Second}, "20"},
 		{"upstream failing", context.DeadlineExceeded, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			handle := apigw.Handle(Handler(NewEngine(failingScorer{tc.err}, DefaultThresholds(), nil)))
+			handle := apigw.Handle(handler(classify.NewEngine(failingScorer{tc.err}, classify.DefaultThresholds(), nil)))
 			resp, _ := handle(context.Background(), request("GET", "message=hi", "", "writer"))
 			openapitest.ValidateResponse(t, "GET", "/classify", resp)
 			if tc.retryAfter != "" && (resp.StatusCode != 503 || resp.Headers["Retry-After"] != tc.retryAfter) {
@@ -130,11 +131,11 @@ func TestClassifyHandlerUnavailable(t *testing.T) {
 }
 
 func TestClassifyHandlerMetrics(t *testing.T) {
-	lex, err := NewLexicon()
+	lex, err := classify.NewLexicon()
 	if err != nil {
 		t.Fatal(err)
 	}
-	handle := apigw.Handle(Handler(NewEngine(lex, DefaultThresholds(), NewMemoryCache(time.Hour))))
+	handle := apigw.Handle(handler(classify.NewEngine(lex, classify.DefaultThresholds(), embeddedCache(t))))
 	m := obs.NewMetrics("classify")
 	ctx := obs.WithMetrics(context.Background(), m)
 	body := `{"texts":["I will kill you","hello","I will kill you"]}`
@@ -197,13 +198,13 @@ func TestFromEnv(t *testing.T) {
 type slowScorer struct{}
 
 func (slowScorer) Model() string { return "slow" }
-func (slowScorer) Score(ctx context.Context, _ []string) ([]Scores, error) {
+func (slowScorer) Score(ctx context.Context, _ []string) ([]classify.Scores, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
 
 func TestClassifyHandlerAnswersBeforeTheDeadline(t *testing.T) {
-	handle := apigw.Handle(Handler(NewEngine(slowScorer{}, DefaultThresholds(), nil)))
+	handle := apigw.Handle(handler(classify.NewEngine(slowScorer{}, classify.DefaultThresholds(), nil)))
 	ctx, cancel := context.WithTimeout(context.Background(), deadlineMargin+200*time.Millisecond)
 	defer cancel()
 	resp, _ := handle(ctx, request("GET", "message=hi", "", "writer"))
@@ -252,21 +253,8 @@ func TestClassifyTopLabelIsNullWhenNothingScores(t *testing.T) {
 	check("POST I will kill you", b.Results[1], "violence")
 }
 
-// TestResultJSONMirrorsResult keeps resultJSON, which MarshalJSON writes, in
-// step with Result: the same fields, names and tags, in the same order.
-func TestResultJSONMirrorsResult(t *testing.T) {
-	r, j := reflect.TypeFor[Result](), reflect.TypeFor[resultJSON]()
-	if r.NumField() != j.NumField() {
-		t.Fatalf("Result has %d fields, resultJSON %d", r.NumField(), j.NumField())
-	}
-	for i := range r.NumField() {
-		a, b := r.Field(i), j.Field(i)
-		if a.Name != b.Name || a.Tag != b.Tag || (a.Type != b.Type && a.Name != "TopLabel") {
-			t.Errorf("field %d: Result %s %s %q, resultJSON %s %s %q", i, a.Name, a.Type, a.Tag, b.Name, b.Type, b.Tag)
-		}
-	}
-	got, err := json.Marshal(Result{Flagged: true, TopLabel: Hate, Labels: []Score{{Label: Hate, Score: 1}}, Model: "m", Cached: true})
-	if want := `{"flagged":true,"top_label":"hate","labels":[{"label":"hate","score":1}],"model":"m","cached":true}`; err != nil || string(got) != want {
-		t.Errorf("%s %v, want %s", got, err, want)
-	}
+// embeddedCache is a score cache on a fresh embedded table shaped as the template's.
+func embeddedCache(t *testing.T) classify.Cache {
+	db, table := emutest.EmbeddedTable(t, "ClassifyCacheTable")
+	return classify.NewDynamoCache(db, table, time.Hour)
 }

@@ -1,4 +1,4 @@
-package classify
+package classifyapi
 
 import "github.com/mosaic-platform/mosaic/internal/platform/access"
 

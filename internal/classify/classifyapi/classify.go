@@ -1,16 +1,16 @@
-package classify
+package classifyapi
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mosaic-platform/mosaic/internal/classify"
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
@@ -24,37 +24,31 @@ const (
 	maxBody      = 2 << 20
 )
 
-// BatchResponse is the body of POST /classify with "texts": one result per text, in order.
-type BatchResponse struct {
-	Results []Result `json:"results"`
-}
-
-// classifyRequest is the body of POST /classify: exactly one of text and texts.
-type classifyRequest struct {
-	Text  *string  `json:"text"`
-	Texts []string `json:"texts"`
-}
-
-// NewClassify builds GET /classify?message= and POST /classify (writer).
+// NewClassify builds GET /classify?message= and POST /classify (writer): one
+// function, whose requests are read by method (get.go, post.go).
 func NewClassify(ctx context.Context, d function.Deps) (any, error) {
 	c, err := FromEnv(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handle(Handler(c),
+	return apigw.Handle(handler(c),
 		apigw.Accepts{Route: "GET /classify", Query: []string{"message"}},
 		apigw.Accepts{Route: "POST /classify", Body: true}), nil
 }
 
-// Handler serves both forms of /classify with c.
-func Handler(c Classifier) apigw.HandlerFunc {
+// handler serves both forms of /classify with c.
+func handler(c classify.Classifier) apigw.HandlerFunc {
 	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		start := time.Now()
 		defer func() { obs.Milliseconds(ctx, "ClassifyLatency", time.Since(start)) }()
 		if _, err := auth.Require(req, auth.Writer); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		texts, batch, err := readTexts(req)
+		read := readPost
+		if req.RequestContext.HTTP.Method == http.MethodGet {
+			read = readGet
+		}
+		texts, batch, err := read(req)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
@@ -71,51 +65,7 @@ func Handler(c Classifier) apigw.HandlerFunc {
 	}
 }
 
-// readTexts reads ?message= (GET) or {"text"} / {"texts"} (POST).
-func readTexts(req events.APIGatewayV2HTTPRequest) (texts []string, batch bool, err error) {
-	if req.RequestContext.HTTP.Method == http.MethodGet {
-		q, err := apigw.QueryValues(req)
-		if err != nil {
-			return nil, false, err
-		}
-		msgs := q["message"]
-		switch {
-		case len(msgs) == 0:
-			return nil, false, apigw.Invalid("message", "is required: the text to classify, as ?message=...")
-		case len(msgs) > 1:
-			return nil, false, apigw.Invalid("message", "must be given once; POST {\"texts\": [...]} classifies several")
-		}
-		if msg := checkText(msgs[0]); msg != "" {
-			return nil, false, apigw.Invalid("message", msg)
-		}
-		return msgs, false, nil
-	}
-	var body classifyRequest
-	if err := apigw.DecodeJSON(req, &body, maxBody); err != nil {
-		return nil, false, err
-	}
-	var v apigw.Validator
-	switch {
-	case body.Text != nil && body.Texts != nil:
-		return nil, false, apigw.Invalid("texts", "send either text or texts, not both")
-	case body.Text != nil:
-		if msg := checkText(*body.Text); msg != "" {
-			v.Add("text", msg)
-		}
-		return []string{*body.Text}, false, v.Err()
-	case body.Texts == nil:
-		return nil, false, apigw.Invalid("text", `is required: send {"text": "..."} or {"texts": ["...", ...]}`)
-	case len(body.Texts) == 0 || len(body.Texts) > MaxTexts:
-		return nil, false, apigw.Invalid("texts", fmt.Sprintf("must hold 1 to %d texts, not %d", MaxTexts, len(body.Texts)))
-	}
-	for i, t := range body.Texts {
-		if msg := checkText(t); msg != "" {
-			v.Add("texts["+strconv.Itoa(i)+"]", msg)
-		}
-	}
-	return body.Texts, true, v.Err()
-}
-
+// checkText returns what is wrong with one text to classify, or "".
 func checkText(s string) string {
 	switch n := utf8.RuneCountInString(s); {
 	case n == 0:
@@ -131,7 +81,7 @@ func checkText(s string) string {
 // unavailable turns a classifier failure into 503: a loading model says
 // when to come back; a failing one is retried by the client a little later.
 func unavailable(ctx context.Context, err error) error {
-	var warm *WarmingUpError
+	var warm *classify.WarmingUpError
 	if errors.As(err, &warm) {
 		return apigw.ServiceUnavailable("the classification model is loading; retry after the Retry-After seconds", warm.RetryAfter)
 	}

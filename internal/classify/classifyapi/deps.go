@@ -1,0 +1,90 @@
+// Package classifyapi is the HTTP side of the Classify service: GET and POST
+// /classify (one function, ClassifyFunction, so both share a warm classifier)
+// and FromEnv, the wiring of the classifier from a function's environment,
+// which the blog's moderation worker shares.
+package classifyapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
+	"github.com/mosaic-platform/mosaic/internal/platform/config"
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/platform/secret"
+)
+
+// FromEnv builds the configured Classifier, for the routes and the blog worker:
+//
+//	MOSAIC_CLASSIFIER         lexicon (default, embedded) or huggingface
+//	CLASSIFY_THRESHOLDS       per-label flag thresholds over the defaults, "violence=0.5,self-harm=0.3"
+//	HF_API_URL, HF_TOKEN      the remote model's endpoint and bearer token (huggingface)
+//	HF_TOKEN_SECRET_ARN       or the token's Secrets Manager secret, read on first use
+//	HF_MODEL                  the model name results carry (default: from HF_API_URL)
+//	CLASSIFIER_MAX_IN_FLIGHT  remote requests in flight per execution environment (default 4)
+//	CLASSIFIER_MAX_ATTEMPTS   attempts per remote call, retries included (default 4)
+//	CLASSIFIER_TIMEOUT        per attempt (default 10s)
+//	CLASSIFIER_WARMUP_WAIT    how long to wait for a loading model (default 0: answer 503 at once; workers set it)
+//	CLASSIFY_CACHE_TABLE      DynamoDB table of cached scores (unset: no cache)
+//	CLASSIFY_CACHE_TTL        how long scores stay cached (default 7d)
+//	CLASSIFY_CACHE            auto (default: cache remote models only, the lexicon is faster than a read), on, off
+func FromEnv(_ context.Context, d function.Deps) (classify.Classifier, error) {
+	env := d.Env
+	if env == nil {
+		env = config.Map(nil)
+	}
+	c := config.New(env)
+	kind := c.StringOr("MOSAIC_CLASSIFIER", "lexicon")
+	thresholds, terr := classify.ParseThresholds(c.StringOr("CLASSIFY_THRESHOLDS", ""))
+	table := c.StringOr("CLASSIFY_CACHE_TABLE", "")
+	ttl := c.DurationOr("CLASSIFY_CACHE_TTL", 7*24*time.Hour)
+	cacheMode := c.StringOr("CLASSIFY_CACHE", "auto")
+	var hf classify.HuggingFaceConfig
+	if kind == "huggingface" {
+		hf = classify.HuggingFaceConfig{
+			URL:         c.String("HF_API_URL"),
+			Token:       c.StringOr("HF_TOKEN", ""),
+			Model:       c.StringOr("HF_MODEL", ""),
+			MaxInFlight: c.IntOr("CLASSIFIER_MAX_IN_FLIGHT", 4, 1, 256),
+			MaxAttempts: c.IntOr("CLASSIFIER_MAX_ATTEMPTS", 4, 1, 10),
+			Timeout:     c.DurationOr("CLASSIFIER_TIMEOUT", 10*time.Second),
+			WarmUpWait:  c.DurationOr("CLASSIFIER_WARMUP_WAIT", 0),
+		}
+	}
+	errs := []error{c.Err()}
+	if terr != nil {
+		errs = append(errs, fmt.Errorf("CLASSIFY_THRESHOLDS: %w", terr))
+	}
+	if cacheMode != "auto" && cacheMode != "on" && cacheMode != "off" {
+		errs = append(errs, fmt.Errorf("CLASSIFY_CACHE: %q is not auto, on or off", cacheMode))
+	}
+	if kind != "lexicon" && kind != "huggingface" {
+		errs = append(errs, fmt.Errorf("MOSAIC_CLASSIFIER: %q is not lexicon or huggingface", kind))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
+
+	var scorer classify.Scorer
+	if kind == "huggingface" {
+		var err error
+		if _, ok := env("HF_TOKEN_SECRET_ARN"); ok && hf.Token == "" {
+			if hf.TokenSecret, err = secret.FromEnv(env, d.AWS, "HF_TOKEN"); err != nil {
+				return nil, fmt.Errorf("classify: %w", err)
+			}
+		}
+		if scorer, err = classify.NewHuggingFace(hf); err != nil {
+			return nil, fmt.Errorf("classify: HF_API_URL: %w", err)
+		}
+	} else {
+		scorer, _ = classify.NewLexicon() // parses nothing yet: it cannot fail here
+	}
+	var cache classify.Cache
+	if table != "" && (cacheMode == "on" || cacheMode == "auto" && kind != "lexicon") {
+		cache = classify.NewDynamoCache(awsclients.DynamoDB(d.AWS), table, ttl)
+	}
+	return classify.NewEngine(scorer, thresholds, cache), nil
+}
