@@ -53,7 +53,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -334,9 +333,8 @@ func (s *DynamoStore) conditionFailed(ctx context.Context, dialogID string, err 
 	if !dynamo.IsConditionFailed(err) {
 		return nil, fmt.Errorf("dialogs: write %q: %w", dialogID, err)
 	}
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) && ccf.Item != nil {
-		return ccf.Item, nil
+	if old := dynamo.OldItem(err); old != nil {
+		return old, nil
 	}
 	return s.get(ctx, dialogID)
 }

@@ -44,6 +44,17 @@ func IsConditionFailed(err error) bool {
 	return cancelledFor(err, "ConditionalCheckFailed")
 }
 
+// OldItem returns the item a write's failed condition saw, when the write
+// asked for it (ReturnValuesOnConditionCheckFailure) and the endpoint sent it;
+// nil otherwise.
+func OldItem(err error) Item {
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return failed.Item
+	}
+	return nil
+}
+
 // IsContended reports whether err is a transaction cancelled because another
 // transaction held one of its items: retrying soon is expected to succeed.
 func IsContended(err error) bool {

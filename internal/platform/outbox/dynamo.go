@@ -9,39 +9,33 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 )
 
-// Attribute names of an entry (see the package documentation).
-const (
-	attrID        = "id"
-	attrQueue     = "queue"
-	attrBody      = "body"
-	attrDueAt     = "due_at"
-	attrCreatedAt = "created_at"
-	attrRequestID = "request_id"
-)
+// entry is a Message as stored (see the package documentation).
+type entry struct {
+	ID        string `dynamodbav:"id"`
+	Queue     string `dynamodbav:"queue"`
+	Body      string `dynamodbav:"body"`
+	DueAt     string `dynamodbav:"due_at"` // dueLayout
+	CreatedAt string `dynamodbav:"created_at"`
+	RequestID string `dynamodbav:"request_id,omitempty"`
+}
 
 // dueLayout has a fixed width, so that due_at compares as a string in every
 // emulator (minidyn compares numbers as strings).
 const dueLayout = "2006-01-02T15:04:05.000000000Z"
 
-// DynamoDBAPI is the part of the DynamoDB client a Table uses; *dynamodb.Client has it.
-type DynamoDBAPI interface {
-	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-}
-
 // Table is the outbox table in DynamoDB.
 type Table struct {
-	db   DynamoDBAPI
+	db   dynamo.API
 	name string
 }
 
 var _ Store = (*Table)(nil)
 
 // NewTable returns the outbox table called name.
-func NewTable(db DynamoDBAPI, name string) *Table { return &Table{db: db, name: name} }
+func NewTable(db dynamo.API, name string) *Table { return &Table{db: db, name: name} }
 
 // Name is the table's name.
 func (t *Table) Name() string { return t.name }
@@ -49,21 +43,18 @@ func (t *Table) Name() string { return t.name }
 // Put is the write that records m: add it to the TransactWriteItems of the
 // state change that m belongs to.
 func (t *Table) Put(m Message) types.TransactWriteItem {
-	item := map[string]types.AttributeValue{
-		attrID:        &types.AttributeValueMemberS{Value: m.ID},
-		attrQueue:     &types.AttributeValueMemberS{Value: m.Queue},
-		attrBody:      &types.AttributeValueMemberS{Value: string(m.Body)},
-		attrDueAt:     &types.AttributeValueMemberS{Value: m.DueAt.UTC().Format(dueLayout)},
-		attrCreatedAt: &types.AttributeValueMemberS{Value: m.CreatedAt.UTC().Format(time.RFC3339Nano)},
-	}
-	if m.RequestID != "" {
-		item[attrRequestID] = &types.AttributeValueMemberS{Value: m.RequestID}
+	item, err := dynamo.Marshal(entry{
+		ID: m.ID, Queue: m.Queue, Body: string(m.Body), RequestID: m.RequestID,
+		DueAt: m.DueAt.UTC().Format(dueLayout), CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339Nano),
+	})
+	if err != nil { // strings only: never
+		panic(err)
 	}
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(t.name), Item: item,
 		// An id is random: a clash would replace other pending work, so refuse it.
 		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": attrID},
+		ExpressionAttributeNames: map[string]string{"#id": "id"},
 	}}
 }
 
@@ -71,7 +62,7 @@ func (t *Table) Put(m Message) types.TransactWriteItem {
 func (t *Table) Ack(ctx context.Context, id string) error {
 	_, err := t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: aws.String(t.name),
-		Key:       map[string]types.AttributeValue{attrID: &types.AttributeValueMemberS{Value: id}},
+		Key:       dynamo.Values(map[string]any{"id": id}),
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: delete entry %s: %w", id, err)
@@ -83,15 +74,15 @@ func (t *Table) Ack(ctx context.Context, id string) error {
 func (t *Table) Due(ctx context.Context, now time.Time, limit int) ([]Message, error) {
 	var (
 		out   []Message
-		start map[string]types.AttributeValue
+		start dynamo.Item
 	)
 	for {
 		page, err := t.db.Scan(ctx, &dynamodb.ScanInput{
 			TableName:                 aws.String(t.name),
 			ConsistentRead:            aws.Bool(true),
 			FilterExpression:          aws.String("#due <= :now"),
-			ExpressionAttributeNames:  map[string]string{"#due": attrDueAt},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: now.UTC().Format(dueLayout)}},
+			ExpressionAttributeNames:  map[string]string{"#due": "due_at"},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":now": now.UTC().Format(dueLayout)}),
 			ExclusiveStartKey:         start,
 		})
 		if err != nil {
@@ -113,14 +104,17 @@ func (t *Table) Due(ctx context.Context, now time.Time, limit int) ([]Message, e
 	}
 }
 
-func decode(item map[string]types.AttributeValue) (Message, error) {
-	str := func(name string) string { return dynamoitem.String(item, name) }
-	m := Message{ID: str(attrID), Queue: str(attrQueue), Body: []byte(str(attrBody)), RequestID: str(attrRequestID)}
+func decode(item dynamo.Item) (Message, error) {
+	var e entry
+	if err := dynamo.Unmarshal(item, &e); err != nil {
+		return Message{}, fmt.Errorf("outbox: entry: %w", err)
+	}
+	m := Message{ID: e.ID, Queue: e.Queue, Body: []byte(e.Body), RequestID: e.RequestID}
 	var err error
-	if m.DueAt, err = time.Parse(time.RFC3339Nano, str(attrDueAt)); err != nil {
+	if m.DueAt, err = time.Parse(time.RFC3339Nano, e.DueAt); err != nil {
 		return Message{}, fmt.Errorf("outbox: entry %s: due_at: %w", m.ID, err)
 	}
-	if m.CreatedAt, err = time.Parse(time.RFC3339Nano, str(attrCreatedAt)); err != nil {
+	if m.CreatedAt, err = time.Parse(time.RFC3339Nano, e.CreatedAt); err != nil {
 		return Message{}, fmt.Errorf("outbox: entry %s: created_at: %w", m.ID, err)
 	}
 	return m, nil

@@ -21,5 +21,5 @@
 //
 // Idempotency. [Store] records which keys were handled and what they answered;
 // [Idempotent] runs work once per key and replays its answer to retries.
-// [DynamoStore] keeps the records in DynamoDB, [MemoryStore] in memory.
+// [DynamoStore] keeps the records in DynamoDB.
 package queue

@@ -29,16 +29,15 @@ package queue
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mosaic-platform/mosaic/internal/platform/dynamoitem"
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 )
 
 // Attribute names and states of an idempotency record.
@@ -46,31 +45,32 @@ const (
 	attrKey         = "pk"
 	attrState       = "state"
 	attrToken       = "token"
-	attrFingerprint = "fingerprint"
 	attrResult      = "result"
 	attrExpires     = "expires_at"
 	stateInProgress = "in_progress"
 	stateDone       = "done"
 )
 
-// DynamoDBAPI is the part of the DynamoDB client a DynamoStore uses; *dynamodb.Client has it.
-type DynamoDBAPI interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+// record is an idempotency record as stored.
+type record struct {
+	Key         string `dynamodbav:"pk"`
+	State       string `dynamodbav:"state"`
+	Token       string `dynamodbav:"token,omitempty"`
+	Fingerprint string `dynamodbav:"fingerprint,omitempty"`
+	Result      []byte `dynamodbav:"result,omitempty"`
+	Expires     int64  `dynamodbav:"expires_at"`
 }
 
 // DynamoStore is a Store in a DynamoDB table of the shape above.
 type DynamoStore struct {
 	Now func() time.Time // the clock; nil is time.Now
 
-	api   DynamoDBAPI
+	api   dynamo.API
 	table string
 }
 
 // NewDynamoStore returns a store in table; client is typically a *dynamodb.Client.
-func NewDynamoStore(client DynamoDBAPI, table string) *DynamoStore {
+func NewDynamoStore(client dynamo.API, table string) *DynamoStore {
 	return &DynamoStore{api: client, table: table}
 }
 
@@ -81,11 +81,7 @@ func (s *DynamoStore) now() time.Time {
 	return time.Now()
 }
 
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
-func num(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
+func keyOf(key string) dynamo.Item { return dynamo.Values(map[string]any{attrKey: key}) }
 
 // Claim takes key for lease unless it is held or done; see Store.
 func (s *DynamoStore) Claim(ctx context.Context, key, fingerprint string, lease time.Duration) (Claim, error) {
@@ -93,69 +89,56 @@ func (s *DynamoStore) Claim(ctx context.Context, key, fingerprint string, lease 
 	for range 3 {
 		now := s.now()
 		tok := rand.Text()
-		item := map[string]types.AttributeValue{
-			attrKey:     str(key),
-			attrState:   str(stateInProgress),
-			attrToken:   str(tok),
-			attrExpires: num(expiresAt(now, lease)),
+		item, err := dynamo.Marshal(record{Key: key, State: stateInProgress, Token: tok, Fingerprint: fingerprint, Expires: expiresAt(now, lease)})
+		if err != nil {
+			return Claim{}, err
 		}
-		if fingerprint != "" {
-			item[attrFingerprint] = str(fingerprint)
-		}
-		_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                           aws.String(s.table),
 			Item:                                item,
 			ConditionExpression:                 aws.String("attribute_not_exists(#pk) OR #exp < :now"),
 			ExpressionAttributeNames:            map[string]string{"#pk": attrKey, "#exp": attrExpires},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":now": num(now.Unix())},
+			ExpressionAttributeValues:           dynamo.Values(map[string]any{":now": now.Unix()}),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {
 			return Claim{Key: key, Token: tok}, nil
 		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return Claim{}, fmt.Errorf("queue: claim %q: %w", key, err)
+		old, err := s.oldRecord(ctx, key, err)
+		if err != nil {
+			return Claim{}, err
 		}
-		item = ccf.Item
-		if item == nil { // an endpoint that does not return the old item
-			if item, err = s.get(ctx, key); err != nil {
-				return Claim{}, err
-			}
-		}
-		if item == nil || expired(item, s.now()) {
+		if old == nil || old.Expires < s.now().Unix() {
 			continue
 		}
-		res, _ := item[attrResult].(*types.AttributeValueMemberB)
-		var result []byte
-		if res != nil {
-			result = res.Value
-		}
-		return replay(key, dynamoitem.String(item, attrState) == stateDone, dynamoitem.String(item, attrFingerprint), fingerprint, result)
+		return replay(key, old.State == stateDone, old.Fingerprint, fingerprint, old.Result)
 	}
 	return Claim{}, fmt.Errorf("queue: claim %q: the record keeps changing: %w", key, ErrInProgress)
 }
 
-// get reads key's record with a strongly consistent read; nil if there is none.
-func (s *DynamoStore) get(ctx context.Context, key string) (map[string]types.AttributeValue, error) {
-	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            map[string]types.AttributeValue{attrKey: str(key)},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
+// oldRecord returns the record that failed a put's condition (read again when
+// the endpoint did not return it; nil when gone), or err when the put failed otherwise.
+func (s *DynamoStore) oldRecord(ctx context.Context, key string, err error) (*record, error) {
+	if !dynamo.IsConditionFailed(err) {
+		return nil, fmt.Errorf("queue: claim %q: %w", key, err)
+	}
+	item := dynamo.OldItem(err)
+	if item == nil { // an endpoint that does not return the old item
+		out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: aws.String(s.table), Key: keyOf(key), ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("queue: read idempotency record %q: %w", key, err)
+		}
+		if item = out.Item; item == nil {
+			return nil, nil
+		}
+	}
+	var r record
+	if err := dynamo.Unmarshal(item, &r); err != nil {
 		return nil, fmt.Errorf("queue: read idempotency record %q: %w", key, err)
 	}
-	return out.Item, nil
-}
-
-func expired(item map[string]types.AttributeValue, now time.Time) bool {
-	v, ok := item[attrExpires].(*types.AttributeValueMemberN)
-	if !ok {
-		return false
-	}
-	exp, err := strconv.ParseInt(v.Value, 10, 64)
-	return err == nil && exp < now.Unix()
+	return &r, nil
 }
 
 // Complete records the result of a held claim; see Store.
@@ -163,28 +146,26 @@ func (s *DynamoStore) Complete(ctx context.Context, c Claim, result []byte, rete
 	if len(result) > MaxResultSize {
 		return fmt.Errorf("queue: result of %d bytes is over %d", len(result), MaxResultSize)
 	}
-	values := map[string]types.AttributeValue{
-		":done": str(stateDone), ":held": str(stateInProgress), ":tok": str(c.Token),
-		":exp": num(expiresAt(s.now(), retention)),
+	values := map[string]any{
+		":done": stateDone, ":held": stateInProgress, ":tok": c.Token, ":exp": expiresAt(s.now(), retention),
 	}
 	update := "SET #state = :done, #exp = :exp REMOVE #result"
 	if len(result) > 0 {
 		update = "SET #state = :done, #exp = :exp, #result = :res"
-		values[":res"] = &types.AttributeValueMemberB{Value: result}
+		values[":res"] = result
 	}
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
-		Key:                 map[string]types.AttributeValue{attrKey: str(c.Key)},
+		Key:                 keyOf(c.Key),
 		UpdateExpression:    aws.String(update),
 		ConditionExpression: aws.String("#state = :held AND #token = :tok"),
 		ExpressionAttributeNames: map[string]string{
 			"#state": attrState, "#exp": attrExpires, "#result": attrResult, "#token": attrToken,
 		},
-		ExpressionAttributeValues: values,
+		ExpressionAttributeValues: dynamo.Values(values),
 	})
-	var ccf *types.ConditionalCheckFailedException
 	switch {
-	case errors.As(err, &ccf):
+	case dynamo.IsConditionFailed(err):
 		return fmt.Errorf("queue: complete %q: %w", c.Key, ErrClaimLost)
 	case err != nil:
 		return fmt.Errorf("queue: complete %q: %w", c.Key, err)
@@ -196,14 +177,32 @@ func (s *DynamoStore) Complete(ctx context.Context, c Claim, result []byte, rete
 func (s *DynamoStore) Release(ctx context.Context, c Claim) error {
 	_, err := s.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       map[string]types.AttributeValue{attrKey: str(c.Key)},
+		Key:                       keyOf(c.Key),
 		ConditionExpression:       aws.String("#state = :held AND #token = :tok"),
 		ExpressionAttributeNames:  map[string]string{"#state": attrState, "#token": attrToken},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":held": str(stateInProgress), ":tok": str(c.Token)},
+		ExpressionAttributeValues: dynamo.Values(map[string]any{":held": stateInProgress, ":tok": c.Token}),
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &ccf) { // a claim no longer held has nothing to release
+	if err != nil && !dynamo.IsConditionFailed(err) { // a claim no longer held has nothing to release
 		return fmt.Errorf("queue: release %q: %w", c.Key, err)
 	}
 	return nil
+}
+
+// replay answers a claim on a key whose record is live.
+func replay(key string, done bool, stored, given string, result []byte) (Claim, error) {
+	if stored != given {
+		return Claim{}, fmt.Errorf("claim %q: %w", key, ErrKeyReused)
+	}
+	if !done {
+		return Claim{}, fmt.Errorf("claim %q: %w", key, ErrInProgress)
+	}
+	if result == nil {
+		result = []byte{}
+	}
+	return Claim{Key: key, Replay: true, Result: slices.Clone(result)}, nil
+}
+
+// expiresAt is now+d in epoch seconds, rounded up: DynamoDB TTL's unit.
+func expiresAt(now time.Time, d time.Duration) int64 {
+	return now.Add(d + time.Second - 1).Unix()
 }

@@ -3,46 +3,30 @@ package queue_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/truora/minidyn/server"
 
+	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
 
-func TestMemoryStoreContract(t *testing.T) {
-	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
-		s := queue.NewMemoryStore()
-		s.Now = now
-		return s
-	})
-}
-
-// minidyn starts the in-process DynamoDB emulator with the idempotency table of template.yaml.
-func minidyn(t *testing.T) (*dynamodb.Client, string) {
+// embedded returns a store on a fresh idempotency table of template.yaml in
+// the embedded DynamoDB.
+func embedded(t *testing.T) *queue.DynamoStore {
 	t.Helper()
-	srv := httptest.NewServer(server.NewServer())
-	t.Cleanup(srv.Close)
-	db := dynamodb.New(dynamodb.Options{
-		Region:                          "us-east-1",
-		BaseEndpoint:                    aws.String(srv.URL),
-		Credentials:                     credentials.NewStaticCredentialsProvider("k", "s", ""),
-		DisableValidateResponseChecksum: true,
-	})
-	return db, emutest.CreateTable(t, db, "DialogsIdempotencyTable", false)
+	db, table := emutest.EmbeddedTable(t, "DialogsIdempotencyTable")
+	return queue.NewDynamoStore(db, table)
 }
 
 func TestDynamoStoreContract(t *testing.T) {
-	db, table := minidyn(t)
+	db, table := emutest.EmbeddedTable(t, "DialogsIdempotencyTable")
 	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
 		s := queue.NewDynamoStore(db, table)
 		s.Now = now
@@ -53,12 +37,12 @@ func TestDynamoStoreContract(t *testing.T) {
 // noOldItem is a DynamoDB that, like some emulators, does not return the old
 // item of a failed condition, so that the store must read it.
 type noOldItem struct {
-	queue.DynamoDBAPI
+	dynamo.API
 	gets atomic.Int32
 }
 
 func (d *noOldItem) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	out, err := d.DynamoDBAPI.PutItem(ctx, in, opts...)
+	out, err := d.API.PutItem(ctx, in, opts...)
 	if ccf := (*types.ConditionalCheckFailedException)(nil); errors.As(err, &ccf) {
 		ccf.Item = nil
 	}
@@ -70,12 +54,12 @@ func (d *noOldItem) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts
 	if !aws.ToBool(in.ConsistentRead) {
 		return nil, errors.New("read of an idempotency record must be strongly consistent")
 	}
-	return d.DynamoDBAPI.GetItem(ctx, in, opts...)
+	return d.API.GetItem(ctx, in, opts...)
 }
 
 func TestDynamoStoreReadsTheRecordWhenNotReturned(t *testing.T) {
-	db, table := minidyn(t)
-	api := &noOldItem{DynamoDBAPI: db}
+	db, table := emutest.EmbeddedTable(t, "DialogsIdempotencyTable")
+	api := &noOldItem{API: db}
 	s := queue.NewDynamoStore(api, table)
 	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
 		s.Now = now
@@ -88,7 +72,7 @@ func TestDynamoStoreReadsTheRecordWhenNotReturned(t *testing.T) {
 
 func TestIdempotentDo(t *testing.T) {
 	ctx := context.Background()
-	store := queue.NewMemoryStore()
+	store := embedded(t)
 	once := queue.Idempotent{Store: store}
 	runs := 0
 	work := func(context.Context) ([]byte, error) {
@@ -111,7 +95,7 @@ func TestIdempotentDo(t *testing.T) {
 
 func TestIdempotentDoReleasesOnFailure(t *testing.T) {
 	ctx := context.Background()
-	once := queue.Idempotent{Store: queue.NewMemoryStore()}
+	once := queue.Idempotent{Store: embedded(t)}
 	boom := errors.New("boom")
 	if _, _, err := once.Do(ctx, "k", "", func(context.Context) ([]byte, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
@@ -124,7 +108,7 @@ func TestIdempotentDoReleasesOnFailure(t *testing.T) {
 
 func TestIdempotentDoInProgress(t *testing.T) {
 	ctx := context.Background()
-	once := queue.Idempotent{Store: queue.NewMemoryStore()}
+	once := queue.Idempotent{Store: embedded(t)}
 	_, _, err := once.Do(ctx, "k", "", func(ctx context.Context) ([]byte, error) {
 		_, _, err := once.Do(ctx, "k", "", func(context.Context) ([]byte, error) { return nil, nil })
 		return nil, err
@@ -136,7 +120,7 @@ func TestIdempotentDoInProgress(t *testing.T) {
 
 func TestResultSizeLimit(t *testing.T) {
 	ctx := context.Background()
-	s := queue.NewMemoryStore()
+	s := embedded(t)
 	c, err := s.Claim(ctx, "k", "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
