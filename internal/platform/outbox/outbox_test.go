@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
@@ -29,19 +33,31 @@ func TestDeliverAndRelay(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	pub := &queuetest.Publisher{}
-	mem := &Memory{}
-	o := &Outbox{Store: mem, Queues: map[string]queue.Publisher{QueueModeration: pub}}
+	db, name := emutest.EmbeddedTable(t, "OutboxTable")
+	table := NewTable(db, name)
+	o := &Outbox{Store: table, Queues: map[string]queue.Publisher{QueueModeration: pub}}
 	sent, _ := New(ctx, QueueModeration, map[string]int{"n": 1}, now)
 	kept, _ := New(ctx, QueueModeration, map[string]int{"n": 2}, now)
 	stray, _ := New(ctx, "nowhere", map[string]int{"n": 3}, now)
 	for _, m := range []Message{sent, kept, stray} {
-		mem.Add(m)
+		if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{table.Put(m)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := func() []Message {
+		p, err := table.Due(ctx, now.Add(time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
 	o.Deliver(ctx, sent)
 	pub.Fail(errors.New("queue down"))
 	o.Deliver(ctx, kept)
 	pub.Fail(nil)
-	if n := len(mem.Pending()); n != 2 || len(pub.Messages()) != 1 {
+	if n := len(pending()); n != 2 || len(pub.Messages()) != 1 {
 		t.Fatalf("after Deliver: %d entries, %d sent", n, len(pub.Messages()))
 	}
 	if r, err := o.Relay(ctx, now.Add(Grace-time.Second)); err != nil || r.Sent != 0 {
@@ -55,7 +71,7 @@ func TestDeliverAndRelay(t *testing.T) {
 	if len(msgs) != 2 || string(msgs[1].Body.(json.RawMessage)) != `{"n":2}` {
 		t.Fatalf("sent %+v", msgs)
 	}
-	if p := mem.Pending(); len(p) != 1 || p[0].Queue != "nowhere" {
+	if p := pending(); len(p) != 1 || p[0].Queue != "nowhere" {
 		t.Errorf("left %+v, want only the entry with no queue", p)
 	}
 }
