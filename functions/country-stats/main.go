@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
-	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
+	"github.com/mosaic-platform/mosaic/internal/transit/transitapi"
 )
 
-func main() { function.Start(countrystats.New) }
+func main() { function.Start(transitapi.NewCountryStats) }

@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
-	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
+	"github.com/mosaic-platform/mosaic/internal/transit/transitapi"
 )
 
-func main() { function.Start(ingest.NewFanOutWorker) }
+func main() { function.Start(transitapi.NewFanOutWorker) }

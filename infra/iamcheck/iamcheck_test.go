@@ -18,9 +18,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 	"github.com/mosaic-platform/mosaic/internal/stickers/api"
-	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
-	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
-	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
+	"github.com/mosaic-platform/mosaic/internal/transit/transitapi"
 )
 
 // declared maps each functions/<dir> to its constructor's access list (nil:
@@ -60,12 +58,12 @@ var declared = map[string]access.List{
 
 	"blog-review-page": nil,
 
-	"process-request":        tasks.ProcessRequestAccess,
-	"process-request-status": tasks.ProcessRequestStatusAccess,
-	"transit-fan-out":        ingest.FanOutWorkerAccess,
-	"transit-city":           ingest.CityWorkerAccess,
-	"transit-dead-letter":    ingest.DeadLetterWorkerAccess,
-	"country-stats":          countrystats.Access,
+	"process-request":        transitapi.ProcessRequestAccess,
+	"process-request-status": transitapi.ProcessRequestStatusAccess,
+	"transit-fan-out":        transitapi.FanOutWorkerAccess,
+	"transit-city":           transitapi.CityWorkerAccess,
+	"transit-dead-letter":    transitapi.DeadLetterWorkerAccess,
+	"country-stats":          transitapi.CountryStatsAccess,
 }
 
 // unused lists SDK calls the analysis reaches but the function never makes,

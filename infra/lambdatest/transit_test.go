@@ -22,9 +22,8 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/samtemplate"
-	"github.com/mosaic-platform/mosaic/internal/transit/objects"
+	"github.com/mosaic-platform/mosaic/internal/transit"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
-	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
 )
 
 // usesTransitTable says whether f reads or writes transit tasks: its
@@ -154,7 +153,7 @@ func (s *stack) seedTask(t *testing.T, event []byte) {
 		}
 	}
 	store := s.tasks()
-	if err := store.Create(ctx, tasks.Task{ID: id, Date: date, CreatedAt: time.Now()}); err != nil {
+	if err := store.Create(ctx, transit.Task{ID: id, Date: date, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if city && len(s.cities) > 0 {
@@ -164,8 +163,8 @@ func (s *stack) seedTask(t *testing.T, event []byte) {
 	}
 }
 
-func (s *stack) tasks() *tasks.DynamoStore {
-	return tasks.NewDynamoStore(awsclients.DynamoDB(s.aws.cfg), s.res.Refs["TransitTable"])
+func (s *stack) tasks() *transit.TaskTable {
+	return transit.NewTaskTable(awsclients.DynamoDB(s.aws.cfg), s.res.Refs["TransitTable"], nil)
 }
 
 // taskOf reads the task an event refers to: the body of its first SQS
@@ -239,10 +238,10 @@ func checkTransit(t *testing.T, s *stack, f samtemplate.Function, name string, e
 			t.Fatal(err)
 		}
 	case "TransitCityFunction":
-		if len(cities) != 1 || cities[0].City != msg.City.ID || cities[0].Status != tasks.CitySucceeded {
+		if len(cities) != 1 || cities[0].City != msg.City.ID || cities[0].Status != transit.CitySucceeded {
 			t.Fatalf("%s: cities %+v; want city %d succeeded", name, cities, msg.City.ID)
 		}
-		key := objects.RawKey(msg.City.Country, msg.Date, msg.City.ID, msg.City.Name)
+		key := transit.RawKey(msg.City.Country, msg.Date, msg.City.ID, msg.City.Name)
 		head, err := s3.NewFromConfig(s.aws.cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadObject(ctx,
 			&s3.HeadObjectInput{Bucket: aws.String(s.res.Refs["TransitBucket"]), Key: &key})
 		if err != nil || aws.ToInt64(head.ContentLength) == 0 {
@@ -252,10 +251,10 @@ func checkTransit(t *testing.T, s *stack, f samtemplate.Function, name string, e
 		queue := "fan-out"
 		if msg.City != nil {
 			queue = "city"
-			if len(cities) != 1 || cities[0].Status != tasks.CityFailed || !strings.Contains(cities[0].Error, "gave up after 3 deliveries") {
+			if len(cities) != 1 || cities[0].Status != transit.CityFailed || !strings.Contains(cities[0].Error, "gave up after 3 deliveries") {
 				t.Fatalf("%s: cities %+v; want city %d failed, given up after 3 deliveries", name, cities, msg.City.ID)
 			}
-		} else if r := tasks.NewReport(task, cities); r.Status != tasks.StatusFailed || !strings.HasPrefix(r.Error, "list cities: gave up after 3 deliveries") {
+		} else if r := transit.NewReport(task, cities); r.Status != transit.StatusFailed || !strings.HasPrefix(r.Error, "list cities: gave up after 3 deliveries") {
 			t.Fatalf("%s: task %s, error %q; want failed, listing the cities given up on", name, r.Status, r.Error)
 		}
 		if !strings.Contains(logs, `"DeadLetters":1`) || !strings.Contains(logs, `"Queue":"`+queue+`"`) {

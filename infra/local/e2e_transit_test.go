@@ -148,7 +148,7 @@ func waitTask(t *testing.T, s *localServer, id string) map[string]any {
 // task finishes. The template is the real one with the city worker's timeout
 // (and its queue's visibility) lowered to seconds. (A delivery that dies
 // without returning is recorded by TransitDeadLetterFunction:
-// internal/transit/ingest/deadletter_test.go.)
+// internal/transit/transitapi/deadletter_test.go.)
 func TestTransitEndToEndStalledCity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test starts the whole stack")

@@ -13,9 +13,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/stickers/admin"
 	"github.com/mosaic-platform/mosaic/internal/stickers/api"
 	"github.com/mosaic-platform/mosaic/internal/stickers/counter"
-	"github.com/mosaic-platform/mosaic/internal/transit/countrystats"
-	"github.com/mosaic-platform/mosaic/internal/transit/ingest"
-	"github.com/mosaic-platform/mosaic/internal/transit/tasks"
+	"github.com/mosaic-platform/mosaic/internal/transit/transitapi"
 )
 
 // constructors maps each functions/<dir> to the constructor its main.go starts.
@@ -54,10 +52,10 @@ var constructors = map[string]function.Constructor{
 	"moderate-posts":   blog.NewModeratePosts,
 	"blog-review-page": reviewpage.NewPage,
 
-	"process-request":        tasks.NewProcessRequest,
-	"process-request-status": tasks.NewProcessRequestStatus,
-	"transit-fan-out":        ingest.NewFanOutWorker,
-	"transit-city":           ingest.NewCityWorker,
-	"transit-dead-letter":    ingest.NewDeadLetterWorker,
-	"country-stats":          countrystats.New,
+	"process-request":        transitapi.NewProcessRequest,
+	"process-request-status": transitapi.NewProcessRequestStatus,
+	"transit-fan-out":        transitapi.NewFanOutWorker,
+	"transit-city":           transitapi.NewCityWorker,
+	"transit-dead-letter":    transitapi.NewDeadLetterWorker,
+	"country-stats":          transitapi.NewCountryStats,
 }

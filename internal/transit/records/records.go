@@ -1,6 +1,11 @@
 // Package records reads a reference-server city-day file — a JSON array of bus
 // records — in one streaming pass and computes its statistics, holding no more
 // than one record in memory whatever the file's size.
+//
+// It is a package of its own, apart from transit, because it is a
+// self-contained parser of outside input with its own fuzz targets and
+// benchmarks, and its internals (scanner, fast path, number and duration
+// grammar) would crowd the domain's namespace.
 package records
 
 import (
@@ -25,21 +30,6 @@ type Stats struct {
 	Accidents    int64     // records with accident true
 	MinDeparture time.Time // earliest departure; zero when there are no records
 	MaxDeparture time.Time // latest departure; zero when there are no records
-}
-
-// Add adds o to s.
-func (s *Stats) Add(o Stats) {
-	if o.Records > 0 && (s.Records == 0 || o.MinDeparture.Before(s.MinDeparture)) {
-		s.MinDeparture = o.MinDeparture
-	}
-	if o.Records > 0 && (s.Records == 0 || o.MaxDeparture.After(s.MaxDeparture)) {
-		s.MaxDeparture = o.MaxDeparture
-	}
-	s.Records += o.Records
-	s.Passengers += o.Passengers
-	s.DelayMicros += o.DelayMicros
-	s.DelayCount += o.DelayCount
-	s.Accidents += o.Accidents
 }
 
 // Error is a malformed file: what was wrong and where.

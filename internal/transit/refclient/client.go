@@ -1,6 +1,11 @@
 // Package refclient talks to the transit reference server (GET /cities,
 // GET /cities/{id}/stats?date=) with time-outs, bounded retries with
-// exponential backoff and full jitter, and a limit on calls in flight.
+// exponential backoff and full jitter, and a limit on calls in flight, and
+// validates what it answers before it is trusted.
+//
+// It is a package of its own, apart from transit, because it is self-contained:
+// it knows HTTP and the reference server's formats and nothing of tasks,
+// storage or queues, and its tests run against the simulator alone.
 package refclient
 
 import (
@@ -40,9 +45,6 @@ type Option func(*Client)
 func WithRetries(attempts int, first time.Duration) Option {
 	return func(c *Client) { c.attempts, c.backoff = max(attempts, 1), first }
 }
-
-// WithHTTPClient replaces the HTTP client (its Timeout bounds a whole call).
-func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
 // New returns a client for the server at base (e.g. http://127.0.0.1:8090).
 func New(base string, opts ...Option) (*Client, error) {
