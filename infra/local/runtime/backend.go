@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
-	"github.com/mosaic-platform/mosaic/internal/emulators/external"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamodblocal"
 	"github.com/mosaic-platform/mosaic/internal/emulators/s3local"
 	"github.com/mosaic-platform/mosaic/internal/emulators/sqslocal"
 )
@@ -19,7 +19,7 @@ import (
 // localAWS are the AWS stand-ins, each on its own loopback port.
 type localAWS struct {
 	dynamo  *dynamolocal.Server // the embedded DynamoDB; nil when DynamoDB Local runs instead
-	javaDDB *external.Process   // DynamoDB Local, when asked for
+	javaDDB *dynamodblocal.Process   // DynamoDB Local, when asked for
 	s3      *s3local.Store
 	broker  *sqslocal.Broker
 	servers []*http.Server
@@ -104,8 +104,8 @@ func (e *localAWS) close(ctx context.Context) error {
 }
 
 // startDynamoDBLocal runs DynamoDB Local on disk under dir.
-func startDynamoDBLocal(ctx context.Context, dir string) (*external.Process, error) {
-	tools, err := external.FindTools()
+func startDynamoDBLocal(ctx context.Context, dir string) (*dynamodblocal.Process, error) {
+	tools, err := dynamodblocal.FindTools()
 	if err != nil {
 		return nil, fmt.Errorf("MOSAIC_DYNAMODB=dynamodb-local: %w", err)
 	}
@@ -114,5 +114,5 @@ func startDynamoDBLocal(ctx context.Context, dir string) (*external.Process, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	return external.StartDynamoDB(ctx, tools, dir)
+	return dynamodblocal.StartDynamoDB(ctx, tools, dir)
 }

@@ -1,6 +1,6 @@
 // Package emutest runs the wire-protocol emulator stack that integration tests
-// talk to: DynamoDB Local (Java), fauxqs for SQS (Node) and gofakes3 for S3 (in
-// process). One stack serves a whole test binary; it is started by the first
+// talk to: DynamoDB Local (Java, AWS's reference DynamoDB), and the SQS and S3
+// emulators `make run` uses, sqslocal and s3local (in process). One stack serves a whole test binary; it is started by the first
 // test that asks for it and stopped by Run, or by the kernel when the binary dies.
 //
 //	func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
@@ -11,7 +11,7 @@
 //		...
 //	}
 //
-// The emulators are installed by `make emulators` (internal/emulators/external/install.sh).
+// DynamoDB Local is installed by `make emulators` (internal/emulators/dynamodblocal/install.sh).
 package emutest
 
 import (
@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/mosaic-platform/mosaic/internal/emulators/external"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamodblocal"
 )
 
 // Region is the region every emulator and client of the stack uses.
@@ -43,12 +43,12 @@ const startTimeout = 60 * time.Second
 // Stack is a running emulator stack.
 type Stack struct {
 	DynamoDBEndpoint string     // DynamoDB Local, http://127.0.0.1:<port>
-	SQSEndpoint      string     // fauxqs, http://127.0.0.1:<port>
-	S3Endpoint       string     // gofakes3, http://127.0.0.1:<port>
+	SQSEndpoint      string     // sqslocal, http://127.0.0.1:<port>
+	S3Endpoint       string     // s3local, http://127.0.0.1:<port>
 	AWS              aws.Config // static credentials, Region, and each service's endpoint
 
-	procs []*external.Process // the emulators running as child processes
-	stops []func() error      // run in reverse order by stop
+	dynamoDBLocal *dynamodblocal.Process // the one emulator running as a child process
+	stops         []func() error    // run in reverse order by stop
 }
 
 var (
@@ -64,7 +64,7 @@ var (
 func Start(t testing.TB) *Stack {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("needs the emulator stack (Java, Node): skipped by -short (make test-unit); make test runs it")
+		t.Skip("needs the emulator stack (Java): skipped by -short (make test-unit); make test runs it")
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -147,7 +147,7 @@ func Name(prefix string) string {
 func start() (*Stack, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	tl, err := external.FindTools()
+	tl, err := dynamodblocal.FindTools()
 	if err != nil {
 		return nil, err
 	}
@@ -157,25 +157,17 @@ func start() (*Stack, error) {
 		return nil, err
 	}
 	s.S3Endpoint, s.stops = s3.url, append(s.stops, s3.close)
-
-	// DynamoDB Local's JVM is the slow one: start it and fauxqs side by side.
-	type result struct {
-		p   *external.Process
-		err error
-	}
-	ddb, sqs := make(chan result, 1), make(chan result, 1)
-	go func() { p, err := external.StartDynamoDB(ctx, tl, ""); ddb <- result{p, err} }()
-	go func() { p, err := external.StartFauxqs(ctx, tl, Region); sqs <- result{p, err} }()
-	d, q := <-ddb, <-sqs
-	for _, r := range []result{d, q} {
-		if r.p != nil {
-			s.procs, s.stops = append(s.procs, r.p), append(s.stops, r.p.Stop)
-		}
-	}
-	if err := errors.Join(d.err, q.err); err != nil {
+	sqs, err := startSQS()
+	if err != nil {
 		return nil, errors.Join(err, s.stop())
 	}
-	s.DynamoDBEndpoint, s.SQSEndpoint = d.p.URL(), q.p.URL()
+	s.SQSEndpoint, s.stops = sqs.url, append(s.stops, sqs.close)
+	ddb, err := dynamodblocal.StartDynamoDB(ctx, tl, "")
+	if err != nil {
+		return nil, errors.Join(err, s.stop())
+	}
+	s.dynamoDBLocal, s.stops = ddb, append(s.stops, ddb.Stop)
+	s.DynamoDBEndpoint = ddb.URL()
 	s.AWS = aws.Config{
 		Region:      Region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("emutest", "emutest", "")),

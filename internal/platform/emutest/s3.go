@@ -9,26 +9,26 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/emulators/s3local"
 )
 
-// s3Server is gofakes3 served on loopback from this process.
-type s3Server struct {
+// server is an emulator served on loopback from this process.
+type server struct {
 	url   string
 	close func() error
 }
 
 // startS3 serves the S3 emulator `make run` uses (gofakes3 on a file-backed
 // store). Its directory is removed when the server stops.
-func startS3() (s3Server, error) {
+func startS3() (server, error) {
 	dir, err := os.MkdirTemp("", "emutest-s3-")
 	if err != nil {
-		return s3Server{}, fmt.Errorf("S3 emulator: %w", err)
+		return server{}, fmt.Errorf("S3 emulator: %w", err)
 	}
 	store, err := s3local.OpenTemporary(dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
-		return s3Server{}, fmt.Errorf("S3 emulator: %w", err)
+		return server{}, fmt.Errorf("S3 emulator: %w", err)
 	}
 	srv := httptest.NewServer(store.Handler())
-	return s3Server{url: srv.URL, close: func() error {
+	return server{url: srv.URL, close: func() error {
 		srv.Close()
 		return errors.Join(store.Close(), os.RemoveAll(dir))
 	}}, nil

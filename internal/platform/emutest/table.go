@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/mosaic-platform/mosaic/internal/emulators/external"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamodblocal"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/samtemplate"
 )
@@ -32,7 +32,7 @@ func Table(t testing.TB, logicalID string) (client *dynamodb.Client, name string
 // that have none (minidyn).
 func CreateTable(t testing.TB, db *dynamodb.Client, logicalID string, withTTL bool) string {
 	t.Helper()
-	root, err := external.ModuleRoot()
+	root, err := dynamodblocal.ModuleRoot()
 	if err != nil {
 		t.Fatalf("find template.yaml: %v", err)
 	}

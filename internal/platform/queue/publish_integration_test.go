@@ -16,9 +16,9 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 )
 
-func TestSQSPublisherOnFauxqs(t *testing.T) {
+func TestSQSPublisherOnTheEmulator(t *testing.T) {
 	t.Parallel()
-	c := fauxqsClient(t)
+	c := sqsClient(t)
 
 	t.Run("body, attributes and request id", func(t *testing.T) {
 		t.Parallel()

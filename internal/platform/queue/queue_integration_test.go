@@ -18,7 +18,7 @@ import (
 )
 
 // The integration tests run the SQS publisher and the DynamoDB idempotency
-// store against fauxqs and DynamoDB Local (see emutest).
+// store against the SQS emulator and DynamoDB Local (see emutest).
 
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
@@ -32,8 +32,8 @@ func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
 	})
 }
 
-// fauxqsClient is the SQS client a function builds, pointed at fauxqs.
-func fauxqsClient(t *testing.T) *sqs.Client {
+// sqsClient is the SQS client a function builds, pointed at the SQS emulator.
+func sqsClient(t *testing.T) *sqs.Client {
 	t.Helper()
 	emutest.Start(t)
 	cfg, err := awsclients.Load(t.Context(), func(string) (string, bool) { return "", false })

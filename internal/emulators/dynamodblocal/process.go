@@ -1,9 +1,8 @@
-package external
+package dynamodblocal
 
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os/exec"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ type Process struct {
 	name  string
 	url   string
 	cmd   *exec.Cmd
-	stdin io.Closer     // closing it tells fauxqs's launcher to exit
 	out   *tail         // recent output, for error messages
 	done  chan struct{} // closed when the process has exited
 	err   error         // Wait's result, once done is closed
@@ -27,14 +25,10 @@ func launch(name string, cmd *exec.Cmd, out *tail) (*Process, error) {
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 2 * time.Second // don't hang on output pipes held by a stray grandchild
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	c := &Process{name: name, cmd: cmd, stdin: stdin, out: out, done: make(chan struct{})}
+	c := &Process{name: name, cmd: cmd, out: out, done: make(chan struct{})}
 	go func() {
 		c.err = cmd.Wait()
 		close(c.done)
@@ -69,7 +63,6 @@ func (c *Process) failure(what string) error {
 
 // Stop ends the whole process group: SIGTERM, then SIGKILL after a grace period.
 func (c *Process) Stop() error {
-	_ = c.stdin.Close()
 	pgid := c.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {

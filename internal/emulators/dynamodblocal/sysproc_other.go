@@ -1,12 +1,11 @@
 //go:build unix && !linux
 
-package external
+package dynamodblocal
 
 import "syscall"
 
 // sysProcAttr puts an emulator in its own process group, so stop can signal it.
-// Without Pdeathsig, an interrupted test binary can leave DynamoDB Local running;
-// fauxqs still exits when its stdin closes.
+// Without Pdeathsig, an interrupted test binary can leave DynamoDB Local running.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
