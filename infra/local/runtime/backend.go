@@ -10,16 +10,16 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
 	"github.com/mosaic-platform/mosaic/internal/emulators/dynamodblocal"
+	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
 	"github.com/mosaic-platform/mosaic/internal/emulators/s3local"
 	"github.com/mosaic-platform/mosaic/internal/emulators/sqslocal"
 )
 
 // localAWS are the AWS stand-ins, each on its own loopback port.
 type localAWS struct {
-	dynamo  *dynamolocal.Server // the embedded DynamoDB; nil when DynamoDB Local runs instead
-	javaDDB *dynamodblocal.Process   // DynamoDB Local, when asked for
+	dynamo  *dynamolocal.Server    // the embedded DynamoDB; nil when DynamoDB Local runs instead
+	javaDDB *dynamodblocal.Process // DynamoDB Local, when asked for
 	s3      *s3local.Store
 	broker  *sqslocal.Broker
 	servers []*http.Server

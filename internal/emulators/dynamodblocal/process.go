@@ -12,12 +12,12 @@ import (
 
 // Process is an emulator running as a child process in its own process group.
 type Process struct {
-	name  string
-	url   string
-	cmd   *exec.Cmd
-	out   *tail         // recent output, for error messages
-	done  chan struct{} // closed when the process has exited
-	err   error         // Wait's result, once done is closed
+	name string
+	url  string
+	cmd  *exec.Cmd
+	out  *tail         // recent output, for error messages
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's result, once done is closed
 }
 
 // launch starts cmd in a new process group that dies with this process.

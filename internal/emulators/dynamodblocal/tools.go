@@ -19,9 +19,9 @@ const (
 
 // Tools are the installed emulators (by install.sh, `make emulators`).
 type Tools struct {
-	java     string // java executable
-	ddbJar   string // DynamoDBLocal.jar
-	ddbLib   string // its native libraries (SQLite)
+	java   string // java executable
+	ddbJar string // DynamoDBLocal.jar
+	ddbLib string // its native libraries (SQLite)
 }
 
 // FindTools locates what install.sh installed: under $MOSAIC_EMULATORS_DIR, or

@@ -48,7 +48,7 @@ type Stack struct {
 	AWS              aws.Config // static credentials, Region, and each service's endpoint
 
 	dynamoDBLocal *dynamodblocal.Process // the one emulator running as a child process
-	stops         []func() error    // run in reverse order by stop
+	stops         []func() error         // run in reverse order by stop
 }
 
 var (
