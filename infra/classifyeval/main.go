@@ -71,20 +71,20 @@ func main() {
 }
 
 func run(ctx context.Context, c classify.Classifier, set evalSet, misses bool) error {
-	cases, err := classify.ReadEvalSet(set.path)
+	cases, err := readEvalSet(set.path)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\n%s (%s)\n", set.path, set.about)
-	rep, err := classify.Evaluate(ctx, c, cases)
+	rep, err := evaluate(ctx, c, cases)
 	if err != nil {
 		return err
 	}
-	if err := rep.Print(os.Stdout); err != nil {
+	if err := rep.print(os.Stdout); err != nil {
 		return err
 	}
 	if misses {
-		for _, m := range rep.Misses {
+		for _, m := range rep.misses {
 			fmt.Println(m)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -26,10 +27,11 @@ const (
 	Profanity       Label = "profanity"
 )
 
+// labels are every label, in the SPEC's order.
+var labels = [numLabels]Label{Sexual, Hate, Violence, Harassment, SelfHarm, SexualMinors, HateThreatening, ViolenceGraphic, Profanity}
+
 // Labels lists every label, in the SPEC's order.
-func Labels() []Label {
-	return []Label{Sexual, Hate, Violence, Harassment, SelfHarm, SexualMinors, HateThreatening, ViolenceGraphic, Profanity}
-}
+func Labels() []Label { return slices.Clone(labels[:]) }
 
 // Score is one label's score in [0, 1].
 // Spans, present only when the score is at or above the label's threshold,

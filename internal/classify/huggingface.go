@@ -252,7 +252,7 @@ func decodeHF(data []byte, n int) ([]Scores, error) {
 	out := make([]Scores, n)
 	for i, pairs := range nested {
 		s := make(Scores, numLabels)
-		for _, l := range Labels() {
+		for _, l := range labels {
 			s[l] = 0
 		}
 		for _, p := range pairs {

@@ -34,7 +34,6 @@ func LexiconModel() string {
 // tables are built on first use, so that a cold start does not pay for them.
 type Lexicon struct {
 	model  string
-	data   string
 	once   sync.Once
 	tables *tables
 	err    error
@@ -51,9 +50,9 @@ type tables struct {
 	maxExcept int             // tokens in the longest exception phrase
 	rules     []*rule
 	idioms    []*lazyRegexp   // innocent idioms ("kill the process"), blanked before the rules run
-	idiomLits *literalSet     // idiom prefilter literals, id = index into idioms
-	anchors   *literalSet     // pattern anchors, id = index into patterns
-	triggers  *literalSet     // rule prefilter literals, id = index into rules
+	idiomLits literalSet      // idiom trigger words, id = index into idioms
+	anchors   literalSet      // pattern anchors, id = index into patterns
+	triggers  literalSet      // rule trigger words, id = index into rules
 	minors    map[string]bool // terms that put sexual content in a minor's context
 	maxMinors int
 	clinical  map[string]bool  // clinical terms (anatomy, sexual health, crime reporting)
@@ -81,7 +80,7 @@ type pattern struct {
 
 type rule struct {
 	re     *lazyRegexp
-	filter prefilter // cheap test run first: most texts contain none of a rule's words
+	filter []string // trigger words, a cheap test run first: most texts contain none (nil: always run)
 	labels []labelWeight
 }
 
@@ -90,16 +89,20 @@ type rule struct {
 // the trigger words come precomputed (data/triggers.json), so a cold start
 // pays for neither.
 func NewLexicon() (*Lexicon, error) {
-	return &Lexicon{model: LexiconModel(), data: lexiconData}, nil
+	return &Lexicon{model: LexiconModel()}, nil
 }
 
 // load parses the lexicon once; every later call returns the same tables.
 func (x *Lexicon) load() (*tables, error) {
-	x.once.Do(func() { x.tables, x.err = parseLexicon(x.data, embeddedTriggers()) })
+	x.once.Do(func() { x.tables, x.err = parseLexicon() })
 	return x.tables, x.err
 }
 
-func parseLexicon(data string, triggers triggerTable) (*tables, error) {
+func parseLexicon() (*tables, error) {
+	triggers, err := embeddedTriggers()
+	if err != nil {
+		return nil, fmt.Errorf("lexicon: %w", err)
+	}
 	l := &tables{
 		words:     map[string][]labelWeight{},
 		byLength:  map[int][]string{},
@@ -109,7 +112,7 @@ func parseLexicon(data string, triggers triggerTable) (*tables, error) {
 		medical:   map[string]bool{},
 		news:      map[string]bool{},
 	}
-	sc := bufio.NewScanner(strings.NewReader(data))
+	sc := bufio.NewScanner(strings.NewReader(lexiconData))
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
 		if text == "" || strings.HasPrefix(text, "#") {
@@ -123,9 +126,8 @@ func parseLexicon(data string, triggers triggerTable) (*tables, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("lexicon: %w", err)
 	}
-	l.anchors, l.triggers, l.idiomLits = newLiteralSet(), newLiteralSet(), newLiteralSet()
 	for i, re := range l.idioms {
-		for _, lit := range triggers.of(re.src) {
+		for _, lit := range triggers[re.src] {
 			l.idiomLits.add(lit, i)
 		}
 	}
@@ -224,7 +226,7 @@ func visibleLetters(tok string) int {
 	return n
 }
 
-func (l *tables) add(f []string, triggers triggerTable) error {
+func (l *tables) add(f []string, triggers map[string][]string) error {
 	need := map[string]int{"W": 4, "P": 4, "A": 2, "R": 3, "I": 2, "M": 2, "C": 2, "H": 2, "N": 2}[f[0]]
 	if need == 0 || len(f) != need {
 		return fmt.Errorf("malformed entry %q", strings.Join(f, "\t"))
@@ -274,9 +276,9 @@ func (l *tables) add(f []string, triggers triggerTable) error {
 		if err != nil {
 			return err
 		}
-		l.rules = append(l.rules, &rule{re: &lazyRegexp{src: f[2]}, filter: triggers.of(f[2]), labels: labels})
+		l.rules = append(l.rules, &rule{re: &lazyRegexp{src: f[2]}, filter: triggers[f[2]], labels: labels})
 	case "I":
-		if triggers.of(f[1]) == nil {
+		if triggers[f[1]] == nil {
 			return fmt.Errorf("idiom %q: no required literal", f[1])
 		}
 		l.idioms = append(l.idioms, &lazyRegexp{src: f[1]})
@@ -848,7 +850,7 @@ func combine(hits []hit, minorContext bool) Scores {
 		*at(HateThreatening) = max(*at(HateThreatening), min(*at(Hate), *at(Violence)))
 	}
 	out := make(Scores, numLabels)
-	for i, l := range Labels() {
+	for i, l := range labels {
 		out[l] = math.Round(s[i]*1e4) / 1e4
 	}
 	return out

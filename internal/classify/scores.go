@@ -11,29 +11,7 @@ import (
 const numLabels = 9
 
 // labelIndex is l's position in Labels(), or -1 for an unknown label.
-func labelIndex(l Label) int {
-	switch l {
-	case Sexual:
-		return 0
-	case Hate:
-		return 1
-	case Violence:
-		return 2
-	case Harassment:
-		return 3
-	case SelfHarm:
-		return 4
-	case SexualMinors:
-		return 5
-	case HateThreatening:
-		return 6
-	case ViolenceGraphic:
-		return 7
-	case Profanity:
-		return 8
-	}
-	return -1
-}
+func labelIndex(l Label) int { return slices.Index(labels[:], l) }
 
 // Scores are a model's raw scores per label, before thresholds decide what flags.
 type Scores map[Label]float64
@@ -53,7 +31,7 @@ type Thresholds map[Label]float64
 // (sexual/minors at 0.3, hate/threatening at 0.4).
 func DefaultThresholds() Thresholds {
 	t := Thresholds{}
-	for _, l := range Labels() {
+	for _, l := range labels {
 		t[l] = 0.5
 	}
 	t[SexualMinors] = 0.3
@@ -86,7 +64,7 @@ func ParseThresholds(s string) (Thresholds, error) {
 
 func labelList() string {
 	names := make([]string, 0, numLabels)
-	for _, l := range Labels() {
+	for _, l := range labels {
 		names = append(names, string(l))
 	}
 	return strings.Join(names, ", ")
@@ -96,7 +74,7 @@ func labelList() string {
 // first (ties: the graver label first); top_label is the highest when it is above zero.
 func (t Thresholds) Result(s Scores, model string, cached bool) Result {
 	r := Result{Model: model, Cached: cached, Labels: make([]Score, 0, numLabels)}
-	for _, l := range Labels() {
+	for _, l := range labels {
 		v := s[l]
 		r.Labels = append(r.Labels, Score{Label: l, Score: v})
 		if th, ok := t[l]; ok && v >= th {
@@ -110,7 +88,7 @@ func (t Thresholds) Result(s Scores, model string, cached bool) Result {
 		case a.Score < b.Score:
 			return 1
 		}
-		return gravity(a.Label) - gravity(b.Label)
+		return slices.Index(byGravity, a.Label) - slices.Index(byGravity, b.Label)
 	})
 	if r.Labels[0].Score > 0 {
 		r.TopLabel = r.Labels[0].Label
@@ -118,26 +96,6 @@ func (t Thresholds) Result(s Scores, model string, cached bool) Result {
 	return r
 }
 
-// gravity orders labels of equal score: the specific, graver label first, so
-// "kill all the X" tops as hate/threatening rather than hate.
-func gravity(l Label) int {
-	switch l {
-	case SexualMinors:
-		return 0
-	case HateThreatening:
-		return 1
-	case ViolenceGraphic:
-		return 2
-	case SelfHarm:
-		return 3
-	case Violence:
-		return 4
-	case Hate:
-		return 5
-	case Sexual:
-		return 6
-	case Harassment:
-		return 7
-	}
-	return 8
-}
+// byGravity orders labels of equal score: the specific, graver label first,
+// so "kill all the X" tops as hate/threatening rather than hate.
+var byGravity = []Label{SexualMinors, HateThreatening, ViolenceGraphic, SelfHarm, Violence, Hate, Sexual, Harassment, Profanity}

@@ -2,7 +2,9 @@ package classify
 
 import (
 	"context"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -57,16 +59,18 @@ func TestSpansOnlyOnFlaggedLabels(t *testing.T) {
 	}
 	th := DefaultThresholds()
 	e := NewEngine(lex, th, nil)
-	cases, err := ReadEvalSet("testdata/eval.tsv")
+	data, err := os.ReadFile("testdata/eval.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := make([]string, 0, len(cases))
-	for _, c := range cases {
-		texts = append(texts, c.Text)
+	var texts []string
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if _, text, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
+			texts = append(texts, text)
+		}
 	}
-	for from := 0; from < len(texts); from += evalBatch {
-		batch := texts[from:min(from+evalBatch, len(texts))]
+	for from := 0; from < len(texts); from += 32 {
+		batch := texts[from:min(from+32, len(texts))]
 		rs, err := e.Classify(context.Background(), batch)
 		if err != nil {
 			t.Fatal(err)

@@ -3,11 +3,14 @@ package classify
 import (
 	"regexp/syntax"
 	"strings"
+	"testing"
 )
 
 // prefilter is a set of literals at least one of which every match of a
 // regular expression contains: a text with none of them cannot match, so
 // the (much slower) regular expression is not run on it. nil means "always run".
+// The lexicon reads them precomputed from data/triggers.json, which
+// TestTriggerTableIsCurrent derives with newPrefilter.
 type prefilter []string
 
 // mayMatch reports whether text contains one of the literals.
@@ -146,4 +149,38 @@ func product(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+func TestPrefilter(t *testing.T) {
+	for _, tc := range []struct {
+		expr       string
+		text       string
+		want       bool
+		unfiltered bool
+	}{
+		{`\b(?:i|we)\s+(?:kill|murder)\s+you\b`, "we murder you", true, false},
+		{`\b(?:i|we)\s+(?:kill|murder)\s+you\b`, "a quiet afternoon", false, false},
+		{`\b(?:gore|guts)\b`, "gorey", true, false},
+		{`\w+`, "anything", true, true},
+		{`a?b*`, "", true, true},
+	} {
+		p := newPrefilter(tc.expr)
+		if (p == nil) != tc.unfiltered || p.mayMatch(tc.text) != tc.want {
+			t.Errorf("prefilter(%q) = %q; mayMatch(%q) = %v, want %v", tc.expr, p, tc.text, p.mayMatch(tc.text), tc.want)
+		}
+	}
+	// Every rule of the lexicon keeps its matches: its prefilter never hides one.
+	lex, _ := NewLexicon()
+	l, err := lex.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"i am going to kill you", "i want to kill myself", "kys", "the day of the rope", "blood everywhere", "you are a worthless idiot", "kill all the jews"} {
+		text := normalize(s).text
+		for _, ru := range l.rules {
+			if ru.re.get().MatchString(text) && !prefilter(ru.filter).mayMatch(text) {
+				t.Errorf("rule %s matches %q but its prefilter %q says no", ru.re.src, text, ru.filter)
+			}
+		}
+	}
 }
