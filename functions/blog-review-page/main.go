@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/mosaic-platform/mosaic/internal/blog/reviewpage"
+	"github.com/mosaic-platform/mosaic/internal/blog/blogapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
-func main() { function.Start(reviewpage.NewPage) }
+func main() { function.Start(blogapi.NewReviewPage) }

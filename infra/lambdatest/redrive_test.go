@@ -38,7 +38,7 @@ func moveTasksMissing(t *testing.T, s *stack) bool {
 // passes, ListMessageMoveTasks is called on the dead-letter queue the
 // template names, the failure is a clean 500 problem), that a writer is
 // refused before any SQS call, and logs why. The 202 and 409 answers are
-// covered by internal/blog's TestRedrive.
+// covered by internal/blog/blogapi's TestRedrive.
 func checkRedrive(t *testing.T, s *stack, bootstrap string, env []string, name string, r events.APIGatewayV2HTTPResponse, logs string) {
 	t.Helper()
 	dlq := s.res.Atts["PostsDeadLetterQueue"]["Arn"]

@@ -2,8 +2,7 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/apidocs"
-	"github.com/mosaic-platform/mosaic/internal/blog"
-	"github.com/mosaic-platform/mosaic/internal/blog/reviewpage"
+	"github.com/mosaic-platform/mosaic/internal/blog/blogapi"
 	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogsapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
@@ -42,15 +41,15 @@ var constructors = map[string]function.Constructor{
 
 	"classify": classifyapi.NewClassify,
 
-	"create-post":      blog.NewCreatePost,
-	"list-posts":       blog.NewListPosts,
-	"get-post":         blog.NewGetPost,
-	"update-post":      blog.NewUpdatePost,
-	"delete-post":      blog.NewDeletePost,
-	"review-post":      blog.NewReviewPost,
-	"redrive-posts":    blog.NewRedrivePosts,
-	"moderate-posts":   blog.NewModeratePosts,
-	"blog-review-page": reviewpage.NewPage,
+	"create-post":      blogapi.NewCreatePost,
+	"list-posts":       blogapi.NewListPosts,
+	"get-post":         blogapi.NewGetPost,
+	"update-post":      blogapi.NewUpdatePost,
+	"delete-post":      blogapi.NewDeletePost,
+	"review-post":      blogapi.NewReviewPost,
+	"redrive-posts":    blogapi.NewRedrivePosts,
+	"moderate-posts":   blogapi.NewModeratePosts,
+	"blog-review-page": blogapi.NewReviewPage,
 
 	"process-request":        transitapi.NewProcessRequest,
 	"process-request-status": transitapi.NewProcessRequestStatus,

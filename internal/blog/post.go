@@ -1,6 +1,7 @@
-// Package blog holds blog posts moderated in the background: the routes under
-// /posts, the store that keeps posts in DynamoDB, and the worker that
-// classifies every paragraph of a post and publishes or flags it.
+// Package blog is the domain of blog posts moderated in the background: posts
+// and their content rules, the moves between moderation statuses, and the
+// Store that keeps them in DynamoDB. Its routes and its moderation worker are
+// in package blogapi.
 //
 // A post's life: POST /posts stores it "pending" at version 1 and, in the same
 // transaction, records {id, version} in the outbox for the moderation queue
@@ -29,7 +30,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/mosaic-platform/mosaic/internal/classify"
-	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 )
 
 // Status is where a post is in moderation.
@@ -55,25 +55,26 @@ const (
 	MaxContentBytes = 160 << 10
 )
 
-// Post is a blog post and its moderation.
+// Post is a blog post and its moderation. The tags are the item layout in
+// DynamoDB (see DynamoStore); the three structured fields are stored as JSON.
 type Post struct {
-	ID         string
-	Slug       string
-	Title      string
-	Author     string
-	Paragraphs []string
-	Status     Status
-	Version    int64 // bumped by every edit and review; the worker's messages carry it
-	Moderation *Moderation
+	ID         string      `dynamodbav:"id"`
+	Slug       string      `dynamodbav:"slug"`
+	Title      string      `dynamodbav:"title"`
+	Author     string      `dynamodbav:"author"`
+	Paragraphs []string    `dynamodbav:"paragraphs"`
+	Status     Status      `dynamodbav:"status"`
+	Version    int64       `dynamodbav:"version"` // bumped by every edit and review; the worker's messages carry it
+	Moderation *Moderation `dynamodbav:"-"`
 	// PriorRejection is an admin's rejection of an earlier version, kept from
 	// the edit of a rejected post until an admin reviews it again: while it is
 	// set, the worker's verdict is at best Flagged, never Published.
-	PriorRejection *Review
+	PriorRejection *Review `dynamodbav:"-"`
 	// Draft is an edit of a published post awaiting moderation; the post's
 	// own content, still published, is what the public sees meanwhile.
-	Draft     *Draft
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Draft     *Draft    `dynamodbav:"-"`
+	CreatedAt time.Time `dynamodbav:"created_at"` // RFC 3339 UTC
+	UpdatedAt time.Time `dynamodbav:"updated_at"`
 }
 
 // Draft is the edited content of a published post, until it is moderated.
@@ -129,6 +130,12 @@ type Review struct {
 	ReviewedAt time.Time `json:"reviewed_at"`
 }
 
+// ModerationRequest is the message that asks the worker to moderate one version of a post.
+type ModerationRequest struct {
+	ID      string `json:"id"`
+	Version int64  `json:"version"`
+}
+
 // Content is what a writer sends to create or replace a post (the seed's body).
 type Content struct {
 	Title      string   `json:"title"`
@@ -136,45 +143,67 @@ type Content struct {
 	Author     *string  `json:"author,omitempty"`
 }
 
-// Validate trims the title and author and checks every field, naming each bad one.
-func (c *Content) Validate() error {
-	var v apigw.Validator
-	c.check(&v)
-	return v.Err()
+// FieldError names a field of a post's content and the rule it breaks.
+type FieldError struct {
+	Field string // as the request body names it: "title", "paragraphs[3]"
+	Rule  string // what it must be: "must not be blank"
 }
 
-// check is Validate, recording in v, which may already name fields the body got wrong.
-func (c *Content) check(v *apigw.Validator) {
+// InvalidContent is every field of a Content that breaks a rule, one error per field.
+type InvalidContent []FieldError
+
+func (e InvalidContent) Error() string {
+	msgs := make([]string, len(e))
+	for i, f := range e {
+		msgs[i] = f.Field + " " + f.Rule
+	}
+	return "blog: invalid content: " + strings.Join(msgs, "; ")
+}
+
+// Validate trims the title and author and checks every field; the error is
+// an InvalidContent naming each bad one.
+func (c *Content) Validate() error {
+	var bad InvalidContent
+	add := func(field, rule string) { bad = append(bad, FieldError{field, rule}) }
 	c.Title = strings.TrimSpace(c.Title)
-	if v.Check(c.Title != "", "title", "is required and must not be blank") {
-		v.Check(utf8.RuneCountInString(c.Title) <= MaxTitleChars, "title", "must be at most "+strconv.Itoa(MaxTitleChars)+" characters")
+	if c.Title == "" {
+		add("title", "is required and must not be blank")
+	} else if utf8.RuneCountInString(c.Title) > MaxTitleChars {
+		add("title", "must be at most "+strconv.Itoa(MaxTitleChars)+" characters")
 	}
 	if c.Author != nil {
 		a := strings.TrimSpace(*c.Author)
 		c.Author = &a
-		v.Check(utf8.RuneCountInString(a) <= MaxAuthorChars, "author", "must be at most "+strconv.Itoa(MaxAuthorChars)+" characters")
+		if utf8.RuneCountInString(a) > MaxAuthorChars {
+			add("author", "must be at most "+strconv.Itoa(MaxAuthorChars)+" characters")
+		}
 	}
 	switch {
 	case c.Paragraphs == nil:
-		v.Add("paragraphs", "is required: an array of 1 to "+strconv.Itoa(MaxParagraphs)+" strings")
+		add("paragraphs", "is required: an array of 1 to "+strconv.Itoa(MaxParagraphs)+" strings")
 	case len(c.Paragraphs) == 0:
-		v.Add("paragraphs", "must hold at least one paragraph")
+		add("paragraphs", "must hold at least one paragraph")
 	case len(c.Paragraphs) > MaxParagraphs:
-		v.Add("paragraphs", "must hold at most "+strconv.Itoa(MaxParagraphs)+" paragraphs")
+		add("paragraphs", "must hold at most "+strconv.Itoa(MaxParagraphs)+" paragraphs")
 	default:
 		total := 0
 		for i, p := range c.Paragraphs {
 			field := "paragraphs[" + strconv.Itoa(i) + "]"
-			n := utf8.RuneCountInString(p)
 			total += len(p)
-			if v.Check(strings.TrimSpace(p) != "", field, "must not be blank") {
-				v.Check(n <= MaxParagraphChars, field, "must be at most "+strconv.Itoa(MaxParagraphChars)+" characters")
+			if strings.TrimSpace(p) == "" {
+				add(field, "must not be blank")
+			} else if utf8.RuneCountInString(p) > MaxParagraphChars {
+				add(field, "must be at most "+strconv.Itoa(MaxParagraphChars)+" characters")
 			}
 		}
 		if total > MaxContentBytes {
-			v.Add("paragraphs", "must hold at most "+strconv.Itoa(MaxContentBytes)+" bytes of UTF-8 text in all")
+			add("paragraphs", "must hold at most "+strconv.Itoa(MaxContentBytes)+" bytes of UTF-8 text in all")
 		}
 	}
+	if bad != nil {
+		return bad
+	}
+	return nil
 }
 
 // maxSlugBase bounds the title part of a slug, in bytes.

@@ -65,14 +65,25 @@ func ModerationWork(ctx context.Context, p Post) (outbox.Message, error) {
 // Listed reports whether posts of status are listed (in the sparse index).
 func Listed(s Status) bool { return s == Published || s == Flagged }
 
-// The transitions every Store applies, so that implementations agree.
+// VerdictStatus is where the worker's verdict takes p: flagged when a paragraph
+// offends or when an admin rejected an earlier version, published otherwise.
+func VerdictStatus(p Post, hasFoulLanguage bool) Status {
+	if hasFoulLanguage || p.PriorRejection != nil {
+		return Flagged
+	}
+	return Published
+}
+
+// The transitions the Store applies. Each returns a new Post and changes
+// nothing prev points to, so the stored and the returned posts never share
+// what a later change writes.
 
 // editedPost is prev with new content, one version on. The edit of a
 // published post (or of one with a draft already) becomes its draft: the
 // published content stays visible until the draft is moderated. Any other post
 // takes the content at once and is pending again, unmoderated.
 func editedPost(prev Post, c Content, now time.Time) Post {
-	next := clonePost(prev)
+	next := prev
 	next.Version, next.UpdatedAt = prev.Version+1, now
 	if prev.Status == Published || prev.Draft != nil {
 		d := Draft{Title: c.Title, Author: prev.Author, Paragraphs: slices.Clone(c.Paragraphs), Version: next.Version, SubmittedAt: now}
@@ -108,39 +119,33 @@ func withContent(next, prev Post, title string, author *string, paragraphs []str
 	return next
 }
 
-// verdictStatus is where the worker's verdict takes p: flagged when a paragraph
-// offends or when an admin rejected an earlier version, published otherwise.
-func verdictStatus(p Post, hasFoulLanguage bool) Status {
-	if hasFoulLanguage || p.PriorRejection != nil {
-		return Flagged
-	}
-	return Published
-}
-
 // moderatedPost is prev with the worker's verdict on its pending content; the
 // version stays. A draft takes the place of the content it edits first. A
 // verdict never publishes a post with a PriorRejection.
 func moderatedPost(prev Post, to Status, m Moderation, now time.Time) Post {
-	next := clonePost(prev)
+	next := prev
 	if d := prev.Draft; d != nil {
 		author := d.Author
 		next = withContent(next, prev, d.Title, &author, d.Paragraphs)
 	}
 	if to == Published {
-		to = verdictStatus(next, m.HasFoulLanguage)
+		to = VerdictStatus(next, m.HasFoulLanguage)
 	}
+	m.Offending = slices.Clone(m.Offending)
 	next.Status, next.Moderation, next.UpdatedAt = to, &m, now
-	return clonePost(next)
+	return next
 }
 
 // reviewedPost is prev with an admin's decision, one version on; the decision
 // supersedes any PriorRejection.
 func reviewedPost(prev Post, to Status, r Review, now time.Time) Post {
-	next := clonePost(prev)
-	if next.Moderation == nil {
-		next.Moderation = &Moderation{Offending: []Offense{}}
+	next := prev
+	m := Moderation{Offending: []Offense{}}
+	if prev.Moderation != nil {
+		m = *prev.Moderation
 	}
-	next.Moderation.Review = &r
+	m.Review = &r
+	next.Moderation = &m
 	next.Status, next.Version, next.UpdatedAt, next.PriorRejection = to, prev.Version+1, now, nil
 	return next
 }

@@ -1,4 +1,4 @@
-package blog
+package blogapi
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/classify"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
@@ -22,7 +23,7 @@ const classifyBatch = 32
 // Moderator is the moderation worker: it classifies every paragraph of the
 // version of a post a message names, and publishes or flags it.
 type Moderator struct {
-	Store      Store
+	Store      blog.Store
 	Classifier classify.Classifier
 	Now        func() time.Time
 	// MaxWarmWait is the longest one message waits for a remote model that is
@@ -39,13 +40,13 @@ func (m *Moderator) Handler(concurrency int) func(context.Context, events.SQSEve
 // reviewed since, or already moderated, succeeds without changing anything; a
 // classifier failure returns an error, so that the message is retried and
 // ends in the dead-letter queue with the post still pending.
-func (m *Moderator) Moderate(ctx context.Context, req ModerationRequest) error {
+func (m *Moderator) Moderate(ctx context.Context, req blog.ModerationRequest) error {
 	log := obs.Logger(ctx).With("post_id", req.ID, "version", req.Version)
-	if id, ok := IDFromPath(req.ID); !ok || id != req.ID || req.Version < 1 {
+	if id, ok := blog.IDFromPath(req.ID); !ok || id != req.ID || req.Version < 1 {
 		return queue.Permanent(fmt.Errorf("moderation message names no valid post: %+v", req))
 	}
 	p, err := m.Store.Get(ctx, req.ID)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, blog.ErrNotFound) {
 		log.InfoContext(ctx, "post deleted before moderation; nothing to do")
 		obs.Count(ctx, "StaleMessages", 1)
 		return nil
@@ -65,9 +66,9 @@ func (m *Moderator) Moderate(ctx context.Context, req ModerationRequest) error {
 	mod := verdict(results, req.Version, m.Now().UTC())
 	// Clean or not, an edit of a rejected post goes back to an admin (the
 	// store applies the same rule to a draft of a post rejected meanwhile).
-	to := verdictStatus(p, mod.HasFoulLanguage)
+	to := blog.VerdictStatus(p, mod.HasFoulLanguage)
 	err = m.Store.Moderate(ctx, p.ID, req.Version, to, mod, m.Now().UTC())
-	if errors.Is(err, ErrStale) {
+	if errors.Is(err, blog.ErrStale) {
 		// Edited, reviewed or deleted while it was being classified: that change wins.
 		log.InfoContext(ctx, "post changed during classification; verdict dropped")
 		obs.Count(ctx, "StaleMessages", 1)
@@ -77,7 +78,7 @@ func (m *Moderator) Moderate(ctx context.Context, req ModerationRequest) error {
 		return err
 	}
 	log.InfoContext(ctx, "post moderated", "status", string(to), "offending", len(mod.Offending), "prior_rejection", p.PriorRejection != nil)
-	obs.Count(ctx, "Posts"+map[Status]string{Published: "Published", Flagged: "Flagged"}[to], 1)
+	obs.Count(ctx, "Posts"+map[blog.Status]string{blog.Published: "Published", blog.Flagged: "Flagged"}[to], 1)
 	return nil
 }
 
@@ -120,8 +121,8 @@ func (m *Moderator) classify(ctx context.Context, texts []string) ([]classify.Re
 }
 
 // verdict turns the paragraphs' results into a post's moderation.
-func verdict(results []classify.Result, version int64, now time.Time) Moderation {
-	m := Moderation{Offending: []Offense{}, ModeratedAt: now, Version: version}
+func verdict(results []classify.Result, version int64, now time.Time) blog.Moderation {
+	m := blog.Moderation{Offending: []blog.Offense{}, ModeratedAt: now, Version: version}
 	for i, r := range results {
 		if m.Model == "" {
 			m.Model = r.Model
@@ -129,7 +130,7 @@ func verdict(results []classify.Result, version int64, now time.Time) Moderation
 		if !r.Flagged {
 			continue
 		}
-		o := Offense{Index: i, TopLabel: r.TopLabel, Labels: []classify.Score{}}
+		o := blog.Offense{Index: i, TopLabel: r.TopLabel, Labels: []classify.Score{}}
 		for _, s := range r.Labels {
 			if s.Score > 0 {
 				o.Labels = append(o.Labels, s)
@@ -143,29 +144,21 @@ func verdict(results []classify.Result, version int64, now time.Time) Moderation
 
 // NewModeratePosts builds the moderation worker (SQS) over the classifier
 // configured as classify.FromEnv documents (the embedded lexicon by default).
+// It reads POSTS_TABLE, MODERATION_CONCURRENCY (messages of a batch classified
+// at once, default 4) and MODERATION_MAX_WARM_WAIT (how long one message waits
+// for a remote model that is loading, default 20s).
 func NewModeratePosts(ctx context.Context, d function.Deps) (any, error) {
-	return ModeratePostsWith(classify.FromEnv)(ctx, d)
-}
-
-// ModeratePostsWith returns the constructor of the moderation worker, with the
-// classifier newClassifier builds from the function's configuration. It reads
-// POSTS_TABLE, MODERATION_CONCURRENCY (messages of a batch classified at once,
-// default 4) and MODERATION_MAX_WARM_WAIT (how long one message waits for a
-// remote model that is loading, default 20s).
-func ModeratePostsWith(newClassifier func(context.Context, function.Deps) (classify.Classifier, error)) function.Constructor {
-	return func(ctx context.Context, d function.Deps) (any, error) {
-		l := config.New(d.Env)
-		table := l.String("POSTS_TABLE")
-		concurrency := l.IntOr("MODERATION_CONCURRENCY", 4, 1, 10)
-		warm := l.DurationOr("MODERATION_MAX_WARM_WAIT", 20*time.Second)
-		if err := l.Err(); err != nil {
-			return nil, err
-		}
-		c, err := newClassifier(ctx, d)
-		if err != nil {
-			return nil, fmt.Errorf("build the classifier: %w", err)
-		}
-		m := &Moderator{Store: NewDynamoStore(awsclients.DynamoDB(d.AWS), table, nil), Classifier: c, Now: time.Now, MaxWarmWait: warm}
-		return m.Handler(concurrency), nil
+	l := config.New(d.Env)
+	table := l.String("POSTS_TABLE")
+	concurrency := l.IntOr("MODERATION_CONCURRENCY", 4, 1, 10)
+	warm := l.DurationOr("MODERATION_MAX_WARM_WAIT", 20*time.Second)
+	if err := l.Err(); err != nil {
+		return nil, err
 	}
+	c, err := classify.FromEnv(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("build the classifier: %w", err)
+	}
+	m := &Moderator{Store: blog.NewDynamoStore(awsclients.DynamoDB(d.AWS), table, nil), Classifier: c, Now: time.Now, MaxWarmWait: warm}
+	return m.Handler(concurrency), nil
 }

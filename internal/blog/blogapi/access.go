@@ -1,4 +1,4 @@
-package blog
+package blogapi
 
 import "github.com/mosaic-platform/mosaic/internal/platform/access"
 

@@ -1,11 +1,10 @@
-package blog
+package blogapi
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -39,32 +38,29 @@ type Redrive struct {
 
 // NewRedrivePosts builds POST /posts/dead-letters/redrive (admin), from POSTS_DLQ_ARN.
 func NewRedrivePosts(_ context.Context, d function.Deps) (any, error) {
-	l := config.New(d.Env)
-	arn := l.String("POSTS_DLQ_ARN")
-	if err := l.Err(); err != nil {
-		return nil, err
-	}
-	r := &Redrive{SQS: awsclients.SQS(d.AWS), DeadLetterARN: arn}
-	return apigw.Handle(r.Start, apigw.Accepts{}), nil
+	return construct(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+		r := &Redrive{SQS: awsclients.SQS(d.AWS), DeadLetterARN: l.String("POSTS_DLQ_ARN")}
+		return r.Start, nil
+	})
 }
 
 // Start starts moving the dead letters back, unless a move is running already (409).
-func (r *Redrive) Start(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+func (r *Redrive) Start(ctx context.Context, req request) (response, error) {
 	if _, err := auth.Require(req, auth.Admin); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return response{}, err
 	}
 	// SQS runs one move per queue; say so rather than pass on its error.
 	tasks, err := r.SQS.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: &r.DeadLetterARN, MaxResults: aws.Int32(1)})
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("list move tasks of %s: %w", r.DeadLetterARN, err)
+		return response{}, fmt.Errorf("list move tasks of %s: %w", r.DeadLetterARN, err)
 	}
 	if len(tasks.Results) > 0 && aws.ToString(tasks.Results[0].Status) == "RUNNING" {
-		return events.APIGatewayV2HTTPResponse{}, apigw.Conflict("a move from the dead-letter queue is already running (task " +
+		return response{}, apigw.Conflict("a move from the dead-letter queue is already running (task " +
 			aws.ToString(tasks.Results[0].TaskHandle) + "); wait for it to finish")
 	}
 	out, err := r.SQS.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: &r.DeadLetterARN})
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("start moving %s back: %w", r.DeadLetterARN, err)
+		return response{}, fmt.Errorf("start moving %s back: %w", r.DeadLetterARN, err)
 	}
 	obs.Logger(ctx).InfoContext(ctx, "redrive of the moderation dead letters started", "task_handle", aws.ToString(out.TaskHandle))
 	return apigw.JSON(http.StatusAccepted, RedriveTask{TaskHandle: aws.ToString(out.TaskHandle), SourceARN: r.DeadLetterARN})

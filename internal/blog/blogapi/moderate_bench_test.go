@@ -1,4 +1,4 @@
-package blog
+package blogapi
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/classify"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
@@ -19,28 +20,30 @@ var benchParagraphs = []string{
 }
 
 // BenchmarkModerate is the worker's cost per post (5 paragraphs, embedded
-// lexicon, in-memory store); BenchmarkClassifyParagraphs, the classifier
-// alone on the same paragraphs, is its baseline: the ratio is the worker's overhead.
+// lexicon, the store on the embedded DynamoDB emulator: a read and a
+// conditional write over local HTTP); BenchmarkClassifyParagraphs, the
+// classifier alone on the same paragraphs, is its baseline: the difference is
+// the worker's overhead and its two store calls.
 func BenchmarkModerate(b *testing.B) {
 	c, err := classify.FromEnv(context.Background(), function.Deps{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := NewMemoryStore()
-	m := &Moderator{Store: st, Classifier: c, Now: time.Now}
+	w := newWorker(b, c)
+	st, m := w.store, w.mod
 	ctx := context.Background()
 	now := time.Now()
 	ids := make([]string, b.N)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%016x", i)
-		if err := st.Create(ctx, Post{ID: ids[i], Paragraphs: benchParagraphs, Status: Pending, Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
+		if err := st.Create(ctx, blog.Post{ID: ids[i], Paragraphs: benchParagraphs, Status: blog.Pending, Version: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		if err := m.Moderate(ctx, ModerationRequest{ID: ids[i], Version: 1}); err != nil {
+		if err := m.Moderate(ctx, blog.ModerationRequest{ID: ids[i], Version: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package blog
+package blogapi
 
 import (
 	"context"
@@ -50,7 +50,7 @@ func TestRedrive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mover := &fakeMover{last: tc.last, fail: tc.fail}
 			r := &Redrive{SQS: mover, DeadLetterARN: dlq}
-			status, body, resp := do(t, r.Start, request("POST", "/posts/dead-letters/redrive", "", tc.role, "", ""))
+			status, body, resp := do(t, r.Start, newRequest("POST", "/posts/dead-letters/redrive", "", tc.role, "", ""))
 			if status != tc.status || len(mover.started) != tc.started {
 				t.Fatalf("status %d (want %d), %d moves started: %s", status, tc.status, len(mover.started), resp.Body)
 			}

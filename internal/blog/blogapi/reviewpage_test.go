@@ -1,4 +1,4 @@
-package reviewpage
+package blogapi
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 )
 
 func TestPage(t *testing.T) {
-	h, err := NewPage(context.Background(), function.Deps{})
+	h, err := NewReviewPage(context.Background(), function.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

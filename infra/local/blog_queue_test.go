@@ -1,4 +1,4 @@
-package blog
+package main
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/mosaic-platform/mosaic/infra/local/runtime"
+	"github.com/mosaic-platform/mosaic/internal/blog"
+	"github.com/mosaic-platform/mosaic/internal/blog/blogapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
@@ -59,13 +61,13 @@ func (m *fakeModel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-// TestQueuePathThroughTheLocalRuntime runs the moderation queue as Lambda's
-// event source would (testdata/template.yaml: visibility 1 s, 2 receives,
+// TestBlogQueuePathThroughTheLocalRuntime runs the moderation queue as Lambda's
+// event source would (testdata/blog_queue.yaml: visibility 1 s, 2 receives,
 // then the DLQ), with the worker's classifier built by classify.FromEnv for a
 // fake remote model: a model that keeps failing dead-letters the message and
 // leaves the post pending; the redrive route brings it back; a duplicate
 // delivery changes nothing.
-func TestQueuePathThroughTheLocalRuntime(t *testing.T) {
+func TestBlogQueuePathThroughTheLocalRuntime(t *testing.T) {
 	// The stack points the process's SDK environment at its emulators; restore it after.
 	for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"} {
@@ -77,13 +79,13 @@ func TestQueuePathThroughTheLocalRuntime(t *testing.T) {
 	defer server.Close()
 	ctx := context.Background()
 	stack, err := runtime.Start(ctx, runtime.Options{
-		Template: "testdata/template.yaml", DataDir: t.TempDir(), Addr: "127.0.0.1:0", Tokens: runtime.DevTokens,
+		Template: "testdata/blog_queue.yaml", DataDir: t.TempDir(), Addr: "127.0.0.1:0", Tokens: runtime.DevTokens,
 		Functions: map[string]function.Constructor{
 			"authorizer":     auth.NewAuthorizer,
-			"create-post":    NewCreatePost,
-			"get-post":       NewGetPost,
-			"redrive-posts":  NewRedrivePosts,
-			"moderate-posts": NewModeratePosts,
+			"create-post":    blogapi.NewCreatePost,
+			"get-post":       blogapi.NewGetPost,
+			"redrive-posts":  blogapi.NewRedrivePosts,
+			"moderate-posts": blogapi.NewModeratePosts,
 		},
 		Env:    config.Map(map[string]string{"MOSAIC_CLASSIFIER": "huggingface", "HF_API_URL": server.URL + "/models/koala"}),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -133,7 +135,7 @@ func TestQueuePathThroughTheLocalRuntime(t *testing.T) {
 
 	// The same message delivered again (SQS is at-least-once) changes nothing.
 	calls := model.calls.Load()
-	body, _ := json.Marshal(ModerationRequest{ID: id, Version: 1})
+	body, _ := json.Marshal(blog.ModerationRequest{ID: id, Version: 1})
 	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(queueURL(t, client, "PostsQueue")), MessageBody: aws.String(string(body))}); err != nil {
 		t.Fatal(err)
 	}

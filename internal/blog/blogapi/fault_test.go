@@ -1,4 +1,4 @@
-package blog
+package blogapi
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/emulators/dynamolocal"
 	"github.com/mosaic-platform/mosaic/internal/emulators/sqslocal"
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
@@ -115,11 +116,11 @@ func newFaultRig(t *testing.T) *faultRig {
 	r := &faultRig{fault: &fault{}, sqs: sq, url: aws.ToString(q.QueueUrl), now: time.Now().UTC()}
 	fdb := faultyDB{db, r.fault}
 	r.entries = outbox.NewTable(fdb, emutest.CreateTable(t, db, "OutboxTable", false))
-	store := NewDynamoStore(fdb, emutest.CreateTable(t, db, "PostsTable", false), r.entries)
+	store := blog.NewDynamoStore(fdb, emutest.CreateTable(t, db, "PostsTable", false), r.entries)
 	r.posts = &Posts{
 		Store:  store,
 		Outbox: &outbox.Outbox{Store: r.entries, Queues: map[string]queue.Publisher{outbox.QueueModeration: queue.NewSQSPublisher(faultySQS{sq, r.fault}, r.url)}},
-		Now:    func() time.Time { return r.now }, NewID: NewID,
+		Now:    func() time.Time { return r.now }, NewID: blog.NewID,
 	}
 	r.worker = &Moderator{Store: store, Classifier: &wordClassifier{}, Now: func() time.Time { return r.now }, MaxWarmWait: time.Second}
 	return r
@@ -200,7 +201,7 @@ func TestCreateSurvivesAFaultAtEveryStep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newFaultRig(t)
 			r.fault.op, r.fault.crash = tc.op, tc.crash
-			resp := r.call(r.posts.Create, request("POST", "/posts", "", "writer", `{"title":"Hello","paragraphs":["A fine day.","Another one."]}`, ""))
+			resp := r.call(r.posts.Create, newRequest("POST", "/posts", "", "writer", `{"title":"Hello","paragraphs":["A fine day.","Another one."]}`, ""))
 			want := tc.status
 			if want == 0 {
 				want = 201
@@ -209,9 +210,9 @@ func TestCreateSurvivesAFaultAtEveryStep(t *testing.T) {
 				t.Fatalf("POST = %d, want %d: %s", resp.StatusCode, want, resp.Body)
 			}
 			r.settle(t)
-			var published []Post
+			var published []blog.Post
 			for range 2 { // a duplicate message must not leave a trace either
-				ps, _, err := r.posts.Store.List(context.Background(), Published, "", 10)
+				ps, _, err := r.posts.Store.List(context.Background(), blog.Published, "", 10)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -238,19 +239,19 @@ func TestEditSurvivesAFaultAtEveryStep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newFaultRig(t)
 			ctx := context.Background()
-			created := r.call(r.posts.Create, request("POST", "/posts", "", "writer", `{"title":"Old","paragraphs":["A fine day."]}`, ""))
+			created := r.call(r.posts.Create, newRequest("POST", "/posts", "", "writer", `{"title":"Old","paragraphs":["A fine day."]}`, ""))
 			if created.StatusCode != 201 {
 				t.Fatalf("POST = %d %s", created.StatusCode, created.Body)
 			}
 			r.settle(t)
-			ps, _, err := r.posts.Store.List(ctx, Published, "", 10)
+			ps, _, err := r.posts.Store.List(ctx, blog.Published, "", 10)
 			if err != nil || len(ps) != 1 {
 				t.Fatalf("not published before the edit: %+v, %v", ps, err)
 			}
 			id := ps[0].ID
 
 			r.fault.op, r.fault.crash = tc.op, tc.crash
-			resp := r.call(r.posts.Update, request("PUT", "/posts/{id}", id, "writer", `{"title":"New","paragraphs":["Still fine."]}`, ""))
+			resp := r.call(r.posts.Update, newRequest("PUT", "/posts/{id}", id, "writer", `{"title":"New","paragraphs":["Still fine."]}`, ""))
 			want := tc.status
 			if want == 0 {
 				want = 200
@@ -258,7 +259,7 @@ func TestEditSurvivesAFaultAtEveryStep(t *testing.T) {
 			if resp.StatusCode != want {
 				t.Fatalf("PUT = %d, want %d: %s", resp.StatusCode, want, resp.Body)
 			}
-			if ps, _, _ := r.posts.Store.List(ctx, Published, "", 10); len(ps) != 1 || ps[0].Title != "Old" {
+			if ps, _, _ := r.posts.Store.List(ctx, blog.Published, "", 10); len(ps) != 1 || ps[0].Title != "Old" {
 				t.Errorf("the published version left the listing before the edit was moderated: %+v", ps)
 			}
 			r.settle(t)
@@ -267,7 +268,7 @@ func TestEditSurvivesAFaultAtEveryStep(t *testing.T) {
 				wantTitle = "New"
 			}
 			p, err := r.posts.Store.Get(ctx, id)
-			if err != nil || p.Status != Published || p.Title != wantTitle || p.Draft != nil || !strings.Contains(strings.Join(p.Paragraphs, " "), map[bool]string{true: "Still", false: "A fine"}[tc.stored]) {
+			if err != nil || p.Status != blog.Published || p.Title != wantTitle || p.Draft != nil || !strings.Contains(strings.Join(p.Paragraphs, " "), map[bool]string{true: "Still", false: "A fine"}[tc.stored]) {
 				t.Errorf("after the fault and the relay: %+v, %v", p, err)
 			}
 			if n := r.pendingEntries(t); n != 0 {
