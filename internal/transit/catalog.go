@@ -58,12 +58,12 @@ type Sums struct {
 
 // CityDay is one ingested city-day.
 type CityDay struct {
-	Date    string // YYYY-MM-DD
-	Country string // exact name
-	City    string // exact name
-	CityID  int
-	SHA256  string // of the stored file
-	Sums    Sums
+	Date    string `dynamodbav:"date"`    // YYYY-MM-DD
+	Country string `dynamodbav:"country"` // exact name
+	City    string `dynamodbav:"city"`    // exact name
+	CityID  int    `dynamodbav:"city_id"`
+	SHA256  string `dynamodbav:"sha256"` // of the stored file
+	Sums           // stored inline
 }
 
 // CountryDay is the sums over the cities of a country ingested on a date.
@@ -83,17 +83,12 @@ type Catalog struct {
 // NewCatalog returns a Catalog on table.
 func NewCatalog(db dynamo.API, table string) *Catalog { return &Catalog{db: db, table: table} }
 
-// cityDayItem is a city-day's item; Sums is inlined.
+// cityDayItem is a city-day's item.
 type cityDayItem struct {
 	PK      string `dynamodbav:"pk"`
 	SK      string `dynamodbav:"sk"`
-	Country string `dynamodbav:"country"`
-	City    string `dynamodbav:"city"`
-	CityID  int    `dynamodbav:"city_id"`
-	Date    string `dynamodbav:"date"`
-	SHA256  string `dynamodbav:"sha256"`
 	Version int64  `dynamodbav:"version"`
-	Sums
+	CityDay
 }
 
 // monthItem is a month's item: Sums packed by encodeMonth.
@@ -193,8 +188,7 @@ func (c *Catalog) get(ctx context.Context, key dynamo.Item, out any) (bool, erro
 
 func (c *Catalog) record(ctx context.Context, d CityDay) (bool, error) {
 	country := NameKey(d.Country)
-	item := cityDayItem{PK: "CITYDAY#" + month(d.Date), SK: d.Date + "#" + country + "#" + strconv.Itoa(d.CityID),
-		Country: d.Country, City: d.City, CityID: d.CityID, Date: d.Date, SHA256: d.SHA256, Sums: d.Sums}
+	item := cityDayItem{PK: "CITYDAY#" + month(d.Date), SK: d.Date + "#" + country + "#" + strconv.Itoa(d.CityID), CityDay: d}
 	var old cityDayItem
 	found, err := c.get(ctx, dynamo.Values(map[string]any{"pk": item.PK, "sk": item.SK}), &old)
 	if err != nil {

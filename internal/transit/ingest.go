@@ -24,7 +24,6 @@ type Ingester struct {
 // Result is what ingesting one city-day did.
 type Result struct {
 	Key       string
-	File      CityFile
 	Unchanged bool // an object with the same SHA-256 was stored already: nothing uploaded
 }
 
@@ -60,7 +59,7 @@ func (in *Ingester) City(ctx context.Context, date string, city refclient.City) 
 	if err != nil {
 		return Result{}, fmt.Errorf("city %d on %s: %w", city.ID, date, err)
 	}
-	res := Result{Key: RawKey(city.Country, date, city.ID, city.Name), File: f}
+	res := Result{Key: RawKey(city.Country, date, city.ID, city.Name)}
 	meta, found, err := in.Bucket.Head(ctx, res.Key)
 	if err != nil {
 		return Result{}, fmt.Errorf("check %s: %w", res.Key, err)

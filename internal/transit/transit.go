@@ -43,15 +43,15 @@ type Task struct {
 	FanOutError string // why listing the cities failed for good
 }
 
-// City is the outcome of one city of a task.
+// City is the outcome of one city of a task, as its report shows it.
 type City struct {
-	City      int
-	Name      string
-	Country   string
-	Status    string // CitySucceeded, CityRetrying or CityFailed
-	Error     string
-	Unchanged bool // the stored object already had this checksum: nothing was uploaded
-	Attempts  int
+	City      int    `json:"city"`
+	Name      string `json:"name,omitempty"`
+	Country   string `json:"country,omitempty"`
+	Status    string `json:"status"` // CitySucceeded, CityRetrying or CityFailed
+	Attempts  int    `json:"attempts"`
+	Unchanged bool   `json:"unchanged"` // the stored object already had this checksum: nothing was uploaded
+	Error     string `json:"error,omitempty"`
 }
 
 // TaskStore keeps tasks and their per-city outcomes.
@@ -80,15 +80,15 @@ type TaskStore interface {
 
 // Report is the body of GET /process-request/{task_id}.
 type Report struct {
-	TaskID       string       `json:"task_id"`
-	Date         string       `json:"date"`
-	Status       string       `json:"status"`
-	CreatedAt    time.Time    `json:"created_at"`
-	CitiesTotal  int          `json:"cities_total"`
-	CitiesDone   int          `json:"cities_done"`
-	CitiesFailed []CityError  `json:"cities_failed"`
-	Cities       []CityReport `json:"cities"`
-	Error        string       `json:"error,omitempty"`
+	TaskID       string      `json:"task_id"`
+	Date         string      `json:"date"`
+	Status       string      `json:"status"`
+	CreatedAt    time.Time   `json:"created_at"`
+	CitiesTotal  int         `json:"cities_total"`
+	CitiesDone   int         `json:"cities_done"`
+	CitiesFailed []CityError `json:"cities_failed"`
+	Cities       []City      `json:"cities"`
+	Error        string      `json:"error,omitempty"`
 }
 
 // CityError names a city that failed and why (SPEC field cities_failed).
@@ -98,25 +98,12 @@ type CityError struct {
 	Error string `json:"error"`
 }
 
-// CityReport is one city's progress.
-type CityReport struct {
-	City      int    `json:"city"`
-	Name      string `json:"name,omitempty"`
-	Country   string `json:"country,omitempty"`
-	Status    string `json:"status"`
-	Attempts  int    `json:"attempts"`
-	Unchanged bool   `json:"unchanged"`
-	Error     string `json:"error,omitempty"`
-}
-
 // NewReport summarises a task and its cities. cities_done counts the cities
 // stored; a task is finished when every city succeeded or failed for good.
 func NewReport(t Task, cities []City) Report {
 	r := Report{TaskID: t.ID, Date: t.Date, CreatedAt: t.CreatedAt, CitiesTotal: max(t.CitiesTotal, 0),
-		CitiesFailed: []CityError{}, Cities: []CityReport{}, Error: t.FanOutError}
+		CitiesFailed: []CityError{}, Cities: append([]City{}, cities...), Error: t.FanOutError}
 	for _, c := range cities {
-		r.Cities = append(r.Cities, CityReport{City: c.City, Name: c.Name, Country: c.Country, Status: c.Status,
-			Attempts: c.Attempts, Unchanged: c.Unchanged, Error: c.Error})
 		switch c.Status {
 		case CitySucceeded:
 			r.CitiesDone++

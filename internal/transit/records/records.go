@@ -10,6 +10,7 @@ package records
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -56,12 +57,6 @@ func (e *Error) Is(target error) bool { return target == ErrMalformed }
 // for bad data.
 func Parse(r io.Reader) (Stats, error) {
 	p := parser{sc: scanner{r: r, buf: make([]byte, bufferSize)}}
-	return p.parse()
-}
-
-// parseGeneral is Parse without fastRecord: the tests' reference for it.
-func parseGeneral(r io.Reader) (Stats, error) {
-	p := parser{sc: scanner{r: r, buf: make([]byte, bufferSize)}, generalOnly: true}
 	return p.parse()
 }
 
@@ -470,52 +465,10 @@ func (p *parser) skipNumber() error {
 		num = append(num, c)
 		p.sc.pos++
 	}
-	if !validNumber(num) {
+	if !json.Valid(num) { // num holds number characters only: valid JSON iff a valid number
 		return p.fail("bad number %q", num)
 	}
 	return nil
-}
-
-// validNumber reports whether b follows JSON's number grammar.
-func validNumber(b []byte) bool {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return false
-		}
-	}
-	return i == len(b)
 }
 
 // ParseDuration reads the ISO 8601 durations the reference server writes

@@ -200,3 +200,9 @@ func TestFastPathMatchesGeneralOnTheWire(t *testing.T) {
 		t.Fatalf("Parse %+v %v, general %+v %v", got, err, want, werr)
 	}
 }
+
+// parseGeneral is Parse without fastRecord: the tests' reference for it.
+func parseGeneral(r io.Reader) (Stats, error) {
+	p := parser{sc: scanner{r: r, buf: make([]byte, bufferSize)}, generalOnly: true}
+	return p.parse()
+}

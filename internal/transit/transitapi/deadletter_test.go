@@ -40,13 +40,13 @@ func report(t *testing.T, s transit.TaskStore, id string) transit.Report {
 	return transit.NewReport(task, cities)
 }
 
-func cityOf(r transit.Report, id int) transit.CityReport {
+func cityOf(r transit.Report, id int) transit.City {
 	for _, c := range r.Cities {
 		if c.City == id {
 			return c
 		}
 	}
-	return transit.CityReport{}
+	return transit.City{}
 }
 
 // TestDeadLetterFinishesATaskWhoseLastDeliveryDied: a city whose last
