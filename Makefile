@@ -55,9 +55,9 @@ bench:
 	@echo "== $$(uname -m), $$(nproc) cores, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load:$$(cut -d' ' -f1-3 /proc/loadavg)"
 	TRANSIT_BENCH_MB=$${TRANSIT_BENCH_MB:-32} $(BENCH) -bench 'ParseVsBaselines' -benchtime 2x ./internal/transit/records/
 	$(BENCH) -bench '^BenchmarkParse$$' ./internal/transit/records/
-	$(BENCH) -bench 'ColdStart|SearchWarm|SearchLatency' ./internal/stickers/search/
-	$(BENCH) -bench 'SearchRequest|FeedbackRequest' ./internal/stickers/api/
-	$(BENCH) -bench 'Occurrences' ./internal/stickers/digits/
+	$(BENCH) -bench 'ColdStart|SearchWarm|SearchLatency' ./internal/stickers/
+	$(BENCH) -bench 'SearchRequest|FeedbackRequest' ./internal/stickers/stickersapi/
+	$(BENCH) -bench 'Occurrences' ./internal/stickers/
 	$(BENCH) -bench 'Lexicon$$|ClassifyHandler' ./internal/classify/
 	@$(MAKE) --no-print-directory bench-seed
 

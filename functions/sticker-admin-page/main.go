@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
-	"github.com/mosaic-platform/mosaic/internal/stickers/admin"
+	"github.com/mosaic-platform/mosaic/internal/stickers/stickersapi"
 )
 
-func main() { function.Start(admin.NewPage) }
+func main() { function.Start(stickersapi.NewAdminPage) }

@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
-	"github.com/mosaic-platform/mosaic/internal/stickers/counter"
+	"github.com/mosaic-platform/mosaic/internal/stickers/stickersapi"
 )
 
-func main() { function.Start(counter.New) }
+func main() { function.Start(stickersapi.NewCounter) }

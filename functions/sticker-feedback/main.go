@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
-	"github.com/mosaic-platform/mosaic/internal/stickers/api"
+	"github.com/mosaic-platform/mosaic/internal/stickers/stickersapi"
 )
 
-func main() { function.Start(api.NewFeedback) }
+func main() { function.Start(stickersapi.NewFeedback) }

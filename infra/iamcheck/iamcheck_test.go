@@ -17,7 +17,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
 	"github.com/mosaic-platform/mosaic/internal/samtemplate"
-	"github.com/mosaic-platform/mosaic/internal/stickers/api"
+	"github.com/mosaic-platform/mosaic/internal/stickers/stickersapi"
 	"github.com/mosaic-platform/mosaic/internal/transit/transitapi"
 )
 
@@ -38,12 +38,13 @@ var declared = map[string]access.List{
 	"dialogs-get":     dialogsapi.GetAccess,
 	"dialogs-delete":  dialogsapi.DeleteAccess,
 
-	"sticker-counter":    nil,
-	"sticker-search":     api.SearchAccess,
-	"sticker-feedback":   api.FeedbackAccess,
-	"sticker-analytics":  api.AnalyticsAccess,
-	"sticker-put":        api.PutStickerAccess,
-	"sticker-admin-page": nil,
+	"sticker-counter":           nil,
+	"sticker-search":            stickersapi.SearchAccess,
+	"sticker-feedback":          stickersapi.FeedbackAccess,
+	"sticker-analytics":         stickersapi.AnalyticsAccess,
+	"sticker-analytics-summary": stickersapi.AnalyticsSummaryAccess,
+	"sticker-put":               stickersapi.PutStickerAccess,
+	"sticker-admin-page":        nil,
 
 	"classify": classifyapi.ClassifyAccess,
 

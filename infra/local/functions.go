@@ -9,9 +9,7 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 	"github.com/mosaic-platform/mosaic/internal/platform/health"
 	"github.com/mosaic-platform/mosaic/internal/platform/outbox"
-	"github.com/mosaic-platform/mosaic/internal/stickers/admin"
-	"github.com/mosaic-platform/mosaic/internal/stickers/api"
-	"github.com/mosaic-platform/mosaic/internal/stickers/counter"
+	"github.com/mosaic-platform/mosaic/internal/stickers/stickersapi"
 	"github.com/mosaic-platform/mosaic/internal/transit/transitapi"
 )
 
@@ -32,12 +30,13 @@ var constructors = map[string]function.Constructor{
 	"dialogs-get":     dialogsapi.NewGet,
 	"dialogs-delete":  dialogsapi.NewDelete,
 
-	"sticker-counter":    counter.New,
-	"sticker-search":     api.NewSearch,
-	"sticker-feedback":   api.NewFeedback,
-	"sticker-analytics":  api.NewAnalytics,
-	"sticker-put":        api.NewPutSticker,
-	"sticker-admin-page": admin.NewPage,
+	"sticker-counter":           stickersapi.NewCounter,
+	"sticker-search":            stickersapi.NewSearch,
+	"sticker-feedback":          stickersapi.NewFeedback,
+	"sticker-analytics":         stickersapi.NewAnalytics,
+	"sticker-analytics-summary": stickersapi.NewAnalyticsSummary,
+	"sticker-put":               stickersapi.NewPutSticker,
+	"sticker-admin-page":        stickersapi.NewAdminPage,
 
 	"classify": classifyapi.NewClassify,
 

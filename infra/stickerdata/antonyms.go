@@ -4,8 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/expand"
-	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
 // antonymSenses is how many of a word's most frequent senses (per part of
@@ -19,13 +18,13 @@ const antonymSenses = 3
 // "happy") the opposites of its head count too, WordNet's indirect antonyms.
 // Search uses them to keep a sticker named by a word's opposite away from
 // that word's results ("thumbs down" for "thumbs up").
-func buildAntonyms(wn *wordNet, vocab map[string]bool) map[string][]expand.Expansion {
+func buildAntonyms(wn *wordNet, vocab map[string]bool) map[string][]stickers.Expansion {
 	pairs := map[string]map[string]bool{}
 	add := func(a, b string) {
 		if strings.ContainsAny(a+b, "_-'.0123456789") {
 			return
 		}
-		ta, tb := terms.Stem(a), terms.Stem(b)
+		ta, tb := stickers.Stem(a), stickers.Stem(b)
 		if ta == tb || (!vocab[ta] && !vocab[tb]) {
 			return
 		}
@@ -76,18 +75,18 @@ func buildAntonyms(wn *wordNet, vocab map[string]bool) map[string][]expand.Expan
 			}
 		}
 	}
-	out := map[string][]expand.Expansion{}
+	out := map[string][]stickers.Expansion{}
 	for term, set := range pairs {
-		list := make([]expand.Expansion, 0, len(set))
+		list := make([]stickers.Expansion, 0, len(set))
 		for a := range set {
 			if vocab[a] {
-				list = append(list, expand.Expansion{Term: a, Weight: 1})
+				list = append(list, stickers.Expansion{Term: a, Weight: 1})
 			}
 		}
 		if len(list) == 0 {
 			continue
 		}
-		slices.SortFunc(list, func(x, y expand.Expansion) int { return strings.Compare(x.Term, y.Term) })
+		slices.SortFunc(list, func(x, y stickers.Expansion) int { return strings.Compare(x.Term, y.Term) })
 		out[term] = list
 	}
 	return out

@@ -10,8 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/expand"
-	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
 // Embedding neighbours widen the WordNet thesaurus with words it misses or
@@ -125,7 +124,7 @@ func dot(a, b []float32) float32 {
 // addNeighbours merges, into entries, the nearest catalog terms of each
 // frequent word the catalog does not contain (for a word it contains, such as
 // "cat", neighbours like "dog" are related but not the same thing).
-func addNeighbours(entries map[string][]expand.Expansion, emb embeddings, frequent []string, vocab map[string]bool) {
+func addNeighbours(entries map[string][]stickers.Expansion, emb embeddings, frequent []string, vocab map[string]bool) {
 	type target struct {
 		term string
 		vec  []float32
@@ -139,7 +138,7 @@ func addNeighbours(entries map[string][]expand.Expansion, emb embeddings, freque
 	slices.SortFunc(targets, func(a, b target) int { return strings.Compare(a.term, b.term) })
 	type found struct {
 		key  string
-		list []expand.Expansion
+		list []stickers.Expansion
 	}
 	results := make([]found, len(frequent))
 	var wg sync.WaitGroup
@@ -152,17 +151,17 @@ func addNeighbours(entries map[string][]expand.Expansion, emb embeddings, freque
 				if !ok || len(word) < minLemmaLength || strings.IndexFunc(word, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
 					continue
 				}
-				key := terms.Stem(word)
-				if len(terms.Terms(word)) == 0 || vocab[key] { // a stop word, or a word stickers carry themselves
+				key := stickers.Stem(word)
+				if len(stickers.Terms(word)) == 0 || vocab[key] { // a stop word, or a word stickers carry themselves
 					continue
 				}
-				var list []expand.Expansion
+				var list []stickers.Expansion
 				for _, t := range targets {
 					if t.term == key {
 						continue
 					}
 					if c := dot(v, t.vec); c >= minCosine {
-						list = append(list, expand.Expansion{Term: t.term, Weight: math.Round(float64(c)*embeddingFactor*100) / 100})
+						list = append(list, stickers.Expansion{Term: t.term, Weight: math.Round(float64(c)*embeddingFactor*100) / 100})
 					}
 				}
 				slices.SortFunc(list, byWeight)
@@ -175,10 +174,10 @@ func addNeighbours(entries map[string][]expand.Expansion, emb embeddings, freque
 		if len(r.list) == 0 {
 			continue
 		}
-		merged := append(append([]expand.Expansion{}, entries[r.key]...), r.list...)
+		merged := append(append([]stickers.Expansion{}, entries[r.key]...), r.list...)
 		slices.SortFunc(merged, byWeight)
 		seen := map[string]bool{}
-		var out []expand.Expansion
+		var out []stickers.Expansion
 		for _, e := range merged {
 			if !seen[e.Term] && e.Weight >= minWeight {
 				seen[e.Term] = true
@@ -195,7 +194,7 @@ func addNeighbours(entries map[string][]expand.Expansion, emb embeddings, freque
 }
 
 // byWeight orders expansions strongest first, then by term.
-func byWeight(a, b expand.Expansion) int {
+func byWeight(a, b stickers.Expansion) int {
 	if a.Weight != b.Weight {
 		if a.Weight > b.Weight {
 			return -1

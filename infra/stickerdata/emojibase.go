@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
 // componentGroup is emojibase's group of skin tones and hair parts, not stickers on their own.
@@ -25,7 +25,7 @@ type emojibaseEntry struct {
 // readEmojibase reads the English emoji data: every emoji that has a group
 // (regional indicators have none), except components; skin-tone variants are
 // left out, so each sticker appears once.
-func readEmojibase(dir string) ([]catalog.Sticker, error) {
+func readEmojibase(dir string) ([]stickers.Sticker, error) {
 	var data []emojibaseEntry
 	if err := readJSON(filepath.Join(dir, "en", "data.json"), &data); err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func readEmojibase(dir string) ([]catalog.Sticker, error) {
 			codes[hex] = append(codes[hex], list...)
 		}
 	}
-	var out []catalog.Sticker
+	var out []stickers.Sticker
 	for _, e := range data {
 		if e.Group == nil || *e.Group == componentGroup {
 			continue
@@ -70,7 +70,7 @@ func readEmojibase(dir string) ([]catalog.Sticker, error) {
 		sc := codes[e.Hexcode]
 		slices.Sort(sc)
 		sc = slices.Compact(sc)
-		out = append(out, catalog.Sticker{
+		out = append(out, stickers.Sticker{
 			ID: e.Hexcode, Title: e.Label, Emoji: e.Emoji, Tags: e.Tags,
 			Group: groups[*e.Group], Shortcodes: sc,
 		})
@@ -79,11 +79,11 @@ func readEmojibase(dir string) ([]catalog.Sticker, error) {
 }
 
 // writeCatalog writes one JSON object per line, so that a data update diffs line by line.
-func writeCatalog(path string, stickers []catalog.Sticker) error {
+func writeCatalog(path string, emoji []stickers.Sticker) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	for _, s := range stickers {
+	for _, s := range emoji {
 		if err := enc.Encode(s); err != nil {
 			return err
 		}

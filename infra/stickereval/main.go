@@ -1,5 +1,5 @@
 // Command stickereval prints the quality of sticker search on the committed
-// judged query sets (internal/stickers/searcheval/testdata): for plain BM25,
+// judged query sets (internal/stickers/searcheval/testdata/judged): for plain BM25,
 // the previous ranking and the current one, the share of queries answered
 // right (first result acceptable, no unacceptable one in the top 3), an
 // acceptable one in the top 3, hit@10 and MRR, on the English tuning and
@@ -16,30 +16,28 @@ import (
 	"log"
 	"strings"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
-	"github.com/mosaic-platform/mosaic/internal/stickers/search"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 	"github.com/mosaic-platform/mosaic/internal/stickers/searcheval"
-	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
 )
 
 type ranking struct {
 	name string
-	opts search.Options
+	opts stickers.Ranking
 }
 
 func main() {
-	english, err := catalog.Emoji()
+	english, err := stickers.Emoji()
 	if err != nil {
 		log.Fatal(err)
 	}
 	rankings := []ranking{
-		{"plain BM25", search.PlainBM25()},
-		{"previous (BM25F + expansion)", search.PreviousOptions()},
-		{"current (shaped by names)", search.DefaultOptions()},
+		{"plain BM25", stickers.PlainBM25()},
+		{"previous (BM25F + expansion)", stickers.PreviousRanking()},
+		{"current (shaped by names)", stickers.DefaultRanking()},
 	}
-	indexes := make([]*search.Index, len(rankings))
+	indexes := make([]*stickers.Index, len(rankings))
 	for i, r := range rankings {
-		indexes[i] = search.NewIndex(english, r.opts)
+		indexes[i] = stickers.NewIndex(english, r.opts)
 	}
 	header := fmt.Sprintf("%-30s %7s %7s %7s %7s", "ranking", "right", "acc@3", "hit@10", "MRR")
 	var tuningWrong []string
@@ -58,7 +56,7 @@ func main() {
 		}
 		fmt.Println()
 	}
-	syn, err := searcheval.Queries()
+	syn, err := searcheval.Judged(searcheval.Synonyms)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,19 +66,19 @@ func main() {
 		fmt.Printf("%-30s %7.3f %7.3f\n", r.name, m.HitAt10, m.MRR)
 	}
 	fmt.Printf("\nother languages (emojibase-data labels and tags)\n%-4s %-30s %7s %7s %7s %7s\n", "lang", "ranking", "right", "acc@3", "hit@10", "MRR")
-	for _, lang := range catalog.Languages()[1:] {
+	for _, lang := range stickers.Languages()[1:] {
 		js, err := searcheval.Judged(lang)
 		if err != nil {
 			log.Fatal(err)
 		}
-		stickers, err := catalog.Localized(lang)
+		shipped, err := stickers.Localized(lang)
 		if err != nil {
 			log.Fatal(err)
 		}
-		plain := search.PlainBM25()
-		plain.Analyzer = terms.For(lang)
-		for _, r := range []ranking{{"plain BM25", plain}, {"current", search.LanguageOptions(lang)}} {
-			m := searcheval.Evaluate(search.NewIndex(stickers, r.opts), js)
+		plain := stickers.PlainBM25()
+		plain.Analyzer = stickers.AnalyzerFor(lang)
+		for _, r := range []ranking{{"plain BM25", plain}, {"current", stickers.LanguageRanking(lang)}} {
+			m := searcheval.Evaluate(stickers.NewIndex(shipped, r.opts), js)
 			fmt.Printf("%-4s %-30s %7.3f %7.3f %7.3f %7.3f\n", lang, r.name+fmt.Sprintf(" (%d queries)", len(js)), m.Right, m.AccAt3, m.HitAt10, m.MRR)
 		}
 	}

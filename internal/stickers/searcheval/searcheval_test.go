@@ -3,28 +3,26 @@ package searcheval
 import (
 	"testing"
 
-	"github.com/mosaic-platform/mosaic/internal/stickers/catalog"
-	"github.com/mosaic-platform/mosaic/internal/stickers/search"
-	"github.com/mosaic-platform/mosaic/internal/stickers/terms"
+	"github.com/mosaic-platform/mosaic/internal/stickers"
 )
 
-func index(t *testing.T, lang string, opts search.Options) *search.Index {
+func index(t *testing.T, lang string, r stickers.Ranking) *stickers.Index {
 	t.Helper()
-	stickers, err := catalog.Localized(lang)
+	shipped, err := stickers.Localized(lang)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return search.NewIndex(stickers, opts)
+	return stickers.NewIndex(shipped, r)
 }
 
 // TestRankingBeatsPlainBM25 guards the ranking's quality on the synonym set:
 // it must stay well ahead of plain BM25 over the same catalog.
 func TestRankingBeatsPlainBM25(t *testing.T) {
-	js, err := Queries()
+	js, err := Judged(Synonyms)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plainIndex := index(t, "en", search.PlainBM25())
+	plainIndex := index(t, "en", stickers.PlainBM25())
 	for _, j := range js {
 		for id := range j.Relevant {
 			if _, ok := plainIndex.Sticker(id); !ok {
@@ -32,7 +30,7 @@ func TestRankingBeatsPlainBM25(t *testing.T) {
 			}
 		}
 	}
-	ours := Evaluate(index(t, "en", search.DefaultOptions()), js)
+	ours := Evaluate(index(t, "en", stickers.DefaultRanking()), js)
 	plain := Evaluate(plainIndex, js)
 	t.Logf("ranking: hit@10 %.3f MRR %.3f; plain BM25: hit@10 %.3f MRR %.3f", ours.HitAt10, ours.MRR, plain.HitAt10, plain.MRR)
 	if ours.HitAt10 < plain.HitAt10+0.15 || ours.MRR < plain.MRR+0.1 {
@@ -54,9 +52,9 @@ func TestJudgedSets(t *testing.T) {
 		if len(js) < 50 {
 			t.Fatalf("%s has %d queries; the two halves hold at least 100", set, len(js))
 		}
-		ours := Evaluate(index(t, "en", search.DefaultOptions()), js)
-		prev := Evaluate(index(t, "en", search.PreviousOptions()), js)
-		plain := Evaluate(index(t, "en", search.PlainBM25()), js)
+		ours := Evaluate(index(t, "en", stickers.DefaultRanking()), js)
+		prev := Evaluate(index(t, "en", stickers.PreviousRanking()), js)
+		plain := Evaluate(index(t, "en", stickers.PlainBM25()), js)
 		t.Logf("%s right: current %.3f, previous %.3f, plain BM25 %.3f", set, ours.Right, prev.Right, plain.Right)
 		if ours.Right < 0.85 || ours.Right < prev.Right+0.05 || ours.Right < plain.Right+0.05 {
 			t.Errorf("%s: right %.3f is not ahead of previous %.3f and plain BM25 %.3f by 0.05, or below 0.85", set, ours.Right, prev.Right, plain.Right)
@@ -67,7 +65,7 @@ func TestJudgedSets(t *testing.T) {
 // TestLanguages: every shipped language has a judged set, and its ranking
 // answers most of it right and finds an acceptable sticker in the top 10 for each query.
 func TestLanguages(t *testing.T) {
-	langs := catalog.Languages()
+	langs := stickers.Languages()
 	if len(langs) < 5 {
 		t.Fatalf("languages %v: at least five", langs)
 	}
@@ -76,9 +74,9 @@ func TestLanguages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := Evaluate(index(t, lang, search.LanguageOptions(lang)), js)
-		plain := search.PlainBM25()
-		plain.Analyzer = terms.For(lang)
+		m := Evaluate(index(t, lang, stickers.LanguageRanking(lang)), js)
+		plain := stickers.PlainBM25()
+		plain.Analyzer = stickers.AnalyzerFor(lang)
 		p := Evaluate(index(t, lang, plain), js)
 		t.Logf("%s: right %.3f (plain BM25 %.3f), hit@10 %.3f", lang, m.Right, p.Right, m.HitAt10)
 		if m.Right < 0.75 || m.HitAt10 < 1 || m.Right < p.Right {

@@ -1,0 +1,9 @@
+// Command sticker-analytics-summary is the Lambda function behind GET /api/analytics/summary.
+package main
+
+import (
+	"github.com/mosaic-platform/mosaic/internal/platform/function"
+	"github.com/mosaic-platform/mosaic/internal/stickers/stickersapi"
+)
+
+func main() { function.Start(stickersapi.NewAnalyticsSummary) }
