@@ -169,8 +169,7 @@ func (c *Catalog) Record(ctx context.Context, d CityDay) (bool, error) {
 		}
 		var wrote bool
 		wrote, err = c.record(ctx, d)
-		var tc *types.TransactionCanceledException
-		if !errors.As(err, &tc) {
+		if !dynamo.IsCancelled(err) {
 			return wrote, err
 		}
 	}

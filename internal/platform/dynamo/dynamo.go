@@ -62,6 +62,13 @@ func IsContended(err error) bool {
 	return errors.As(err, &conflict) || cancelledFor(err, "TransactionConflict")
 }
 
+// IsCancelled reports whether err is a cancelled transaction, for whatever reason
+// (a failed condition, a conflict, throttling): none of its writes was made.
+func IsCancelled(err error) bool {
+	var cancelled *types.TransactionCanceledException
+	return errors.As(err, &cancelled)
+}
+
 func cancelledFor(err error, code string) bool {
 	var cancelled *types.TransactionCanceledException
 	if !errors.As(err, &cancelled) {

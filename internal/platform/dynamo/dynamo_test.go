@@ -72,8 +72,11 @@ func TestIsConditionFailed(t *testing.T) {
 		{Put: &types.Put{TableName: aws.String("t"), Item: dynamo.Values(map[string]any{"id": "a"}),
 			ConditionExpression: aws.String("attribute_not_exists(id)")}},
 	}})
-	if !dynamo.IsConditionFailed(err) || dynamo.IsContended(err) {
-		t.Fatalf("transaction: %v, want a failed condition", err)
+	if !dynamo.IsConditionFailed(err) || dynamo.IsContended(err) || !dynamo.IsCancelled(err) {
+		t.Fatalf("transaction: %v, want a cancellation for a failed condition", err)
+	}
+	if err := put(); dynamo.IsCancelled(err) {
+		t.Fatalf("a failed PutItem counted as a cancelled transaction: %v", err)
 	}
 	if dynamo.IsConditionFailed(errors.New("other")) || dynamo.IsConditionFailed(nil) {
 		t.Fatal("an unrelated error counted as a failed condition")
