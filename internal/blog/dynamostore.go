@@ -105,34 +105,55 @@ func key(id string) dynamo.Item { return dynamo.Values(map[string]any{"id": id})
 
 // Create implements Store.
 func (d *DynamoStore) Create(ctx context.Context, p Post) error {
-	err := d.writeWithWork(ctx, p, "attribute_not_exists(#id)", map[string]string{"#id": "id"}, nil)
-	if dynamo.IsConditionFailed(err) {
+	work, err := d.work(ctx, p)
+	if err == nil {
+		err = d.put(ctx, p, nil, work)
+	}
+	if errors.Is(err, ErrStale) {
 		return ErrExists
 	}
-	if err != nil {
-		return fmt.Errorf("blog: put post %s: %w", p.ID, err)
-	}
-	return nil
+	return err
 }
 
-// writeWithWork writes p on condition and p's moderation work in one transaction.
-func (d *DynamoStore) writeWithWork(ctx context.Context, p Post, cond string, names map[string]string, values dynamo.Item) error {
+// work is the outbox's write of p's moderation work, for p's own transaction.
+func (d *DynamoStore) work(ctx context.Context, p Post) (types.TransactWriteItem, error) {
 	if d.outbox == nil {
-		return errors.New("blog: this store has no outbox to record moderation work in")
+		return types.TransactWriteItem{}, errors.New("blog: this store has no outbox to record moderation work in")
 	}
-	work, err := ModerationWork(ctx, p)
-	if err != nil {
-		return err
-	}
+	m, err := ModerationWork(ctx, p)
+	return d.outbox.Put(m), err
+}
+
+// put writes p whole, on condition that the stored post is still prev (same
+// version and status) or, with prev nil, that p's id is new: every change of
+// a post is a compare-and-swap of the whole item, so the listing keys always
+// agree with the status. Given work, it is written in the same transaction.
+// ErrStale when the condition fails.
+func (d *DynamoStore) put(ctx context.Context, p Post, prev *Post, work ...types.TransactWriteItem) error {
 	it, err := encodePost(p)
 	if err != nil {
 		return err
 	}
-	_, err = d.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &d.table, Item: it, ConditionExpression: &cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
-		d.outbox.Put(work),
-	}})
-	return err
+	w := types.Put{TableName: &d.table, Item: it, ConditionExpression: aws.String("attribute_not_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{"#id": "id"}}
+	if prev != nil {
+		w.ConditionExpression = aws.String("#version = :v AND #status = :s")
+		w.ExpressionAttributeNames = map[string]string{"#version": "version", "#status": "status"}
+		w.ExpressionAttributeValues = dynamo.Values(map[string]any{":v": prev.Version, ":s": prev.Status})
+	}
+	if len(work) == 0 {
+		_, err = d.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: w.TableName, Item: w.Item, ConditionExpression: w.ConditionExpression,
+			ExpressionAttributeNames: w.ExpressionAttributeNames, ExpressionAttributeValues: w.ExpressionAttributeValues})
+	} else {
+		_, err = d.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{{Put: &w}}, work...)})
+	}
+	if dynamo.IsConditionFailed(err) {
+		return ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("blog: write post %s: %w", p.ID, err)
+	}
+	return nil
 }
 
 // Get implements Store.
@@ -147,39 +168,6 @@ func (d *DynamoStore) Get(ctx context.Context, id string) (Post, error) {
 	return decodePost(out.Item)
 }
 
-// unchangedSince is the condition that the stored post still has prev's version and status.
-func unchangedSince(prev Post) (string, map[string]string, dynamo.Item) {
-	return "#version = :v AND #status = :s", map[string]string{"#version": "version", "#status": "status"},
-		dynamo.Values(map[string]any{":v": prev.Version, ":s": prev.Status})
-}
-
-// replace writes next over prev, provided the stored post is still prev (same
-// version and status): every change of a post is a compare-and-swap of the
-// whole item, so the listing keys always agree with the status.
-func (d *DynamoStore) replace(ctx context.Context, prev, next Post) error {
-	cond, names, values := unchangedSince(prev)
-	it, err := encodePost(next)
-	if err == nil {
-		_, err = d.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &d.table, Item: it,
-			ConditionExpression: &cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-		})
-	}
-	return staleIfChanged(err, next.ID)
-}
-
-// staleIfChanged is ErrStale for a write refused by its condition (the post
-// changed or is gone), err with context otherwise.
-func staleIfChanged(err error, id string) error {
-	if dynamo.IsConditionFailed(err) {
-		return ErrStale
-	}
-	if err != nil {
-		return fmt.Errorf("blog: write post %s: %w", id, err)
-	}
-	return nil
-}
-
 // editAttempts bounds the retries of an edit that races the worker's verdict.
 const editAttempts = 5
 
@@ -191,8 +179,10 @@ func (d *DynamoStore) Edit(ctx context.Context, id string, c Content, now time.T
 			return Post{}, Post{}, err
 		}
 		next := editedPost(prev, c, now)
-		cond, names, values := unchangedSince(prev)
-		err = staleIfChanged(d.writeWithWork(ctx, next, cond, names, values), id)
+		work, err := d.work(ctx, next)
+		if err == nil {
+			err = d.put(ctx, next, &prev, work)
+		}
 		if errors.Is(err, ErrStale) {
 			continue // moderated or reviewed meanwhile: the edit still wins, on the new state
 		}
@@ -220,38 +210,36 @@ func (d *DynamoStore) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// Moderate implements Store.
-func (d *DynamoStore) Moderate(ctx context.Context, id string, version int64, to Status, m Moderation, now time.Time) error {
+// change reads post id and, if may allows it, writes next(prev) in its
+// place; ErrStale when may refuses, or the post is gone or changed meanwhile.
+func (d *DynamoStore) change(ctx context.Context, id string, may func(Post) bool, next func(Post) Post) (Post, error) {
 	prev, err := d.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return ErrStale
+	if errors.Is(err, ErrNotFound) || err == nil && !may(prev) {
+		return Post{}, ErrStale
 	}
 	if err != nil {
-		return err
+		return Post{}, err
 	}
-	if pending, waits := prev.PendingVersion(); !waits || pending != version {
-		return ErrStale
+	p := next(prev)
+	if err := d.put(ctx, p, &prev); err != nil {
+		return Post{}, err
 	}
-	return d.replace(ctx, prev, moderatedPost(prev, to, m, now))
+	return p, nil
+}
+
+// Moderate implements Store.
+func (d *DynamoStore) Moderate(ctx context.Context, id string, version int64, to Status, m Moderation, now time.Time) error {
+	_, err := d.change(ctx, id,
+		func(p Post) bool { v, waits := p.PendingVersion(); return waits && v == version },
+		func(p Post) Post { return moderatedPost(p, to, m, now) })
+	return err
 }
 
 // Review implements Store.
 func (d *DynamoStore) Review(ctx context.Context, id string, version int64, from []Status, to Status, r Review, now time.Time) (Post, error) {
-	prev, err := d.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Post{}, ErrStale
-	}
-	if err != nil {
-		return Post{}, err
-	}
-	if prev.Version != version || !slices.Contains(from, prev.Status) {
-		return Post{}, ErrStale
-	}
-	next := reviewedPost(prev, to, r, now)
-	if err := d.replace(ctx, prev, next); err != nil {
-		return Post{}, err
-	}
-	return next, nil
+	return d.change(ctx, id,
+		func(p Post) bool { return p.Version == version && slices.Contains(from, p.Status) },
+		func(p Post) Post { return reviewedPost(p, to, r, now) })
 }
 
 // List implements Store: every shard read newest first and merged.

@@ -55,26 +55,27 @@ const (
 	MaxContentBytes = 160 << 10
 )
 
-// Post is a blog post and its moderation. The tags are the item layout in
-// DynamoDB (see DynamoStore); the three structured fields are stored as JSON.
+// Post is a blog post and its moderation. Its JSON is the API's (see
+// blogapi.PostView); its `dynamodbav` tags, the item in DynamoDB (see
+// DynamoStore), which holds the three structured fields as JSON.
 type Post struct {
-	ID         string      `dynamodbav:"id"`
-	Slug       string      `dynamodbav:"slug"`
-	Title      string      `dynamodbav:"title"`
-	Author     string      `dynamodbav:"author"`
-	Paragraphs []string    `dynamodbav:"paragraphs"`
-	Status     Status      `dynamodbav:"status"`
-	Version    int64       `dynamodbav:"version"` // bumped by every edit and review; the worker's messages carry it
-	Moderation *Moderation `dynamodbav:"-"`
+	ID         string      `json:"id" dynamodbav:"id"`
+	Slug       string      `json:"blogpost_slug" dynamodbav:"slug"`
+	Title      string      `json:"title" dynamodbav:"title"`
+	Author     string      `json:"author,omitempty" dynamodbav:"author"`
+	Paragraphs []string    `json:"paragraphs" dynamodbav:"paragraphs"`
+	Status     Status      `json:"status" dynamodbav:"status"`
+	Moderation *Moderation `json:"moderation,omitempty" dynamodbav:"-"`
 	// PriorRejection is an admin's rejection of an earlier version, kept from
 	// the edit of a rejected post until an admin reviews it again: while it is
 	// set, the worker's verdict is at best Flagged, never Published.
-	PriorRejection *Review `dynamodbav:"-"`
+	PriorRejection *Review `json:"prior_rejection,omitempty" dynamodbav:"-"`
 	// Draft is an edit of a published post awaiting moderation; the post's
 	// own content, still published, is what the public sees meanwhile.
-	Draft     *Draft    `dynamodbav:"-"`
-	CreatedAt time.Time `dynamodbav:"created_at"` // RFC 3339 UTC
-	UpdatedAt time.Time `dynamodbav:"updated_at"`
+	Draft     *Draft    `json:"pending_edit,omitempty" dynamodbav:"-"`
+	Version   int64     `json:"version" dynamodbav:"version"`       // bumped by every edit and review; the worker's messages carry it
+	CreatedAt time.Time `json:"created_at" dynamodbav:"created_at"` // RFC 3339 UTC
+	UpdatedAt time.Time `json:"updated_at" dynamodbav:"updated_at"`
 }
 
 // Draft is the edited content of a published post, until it is moderated.
@@ -164,41 +165,35 @@ func (e InvalidContent) Error() string {
 // an InvalidContent naming each bad one.
 func (c *Content) Validate() error {
 	var bad InvalidContent
-	add := func(field, rule string) { bad = append(bad, FieldError{field, rule}) }
+	// check records rule for field unless ok, and returns ok: a field's later
+	// rules are checked only once its earlier ones pass.
+	check := func(ok bool, field, rule string) bool {
+		if !ok {
+			bad = append(bad, FieldError{field, rule})
+		}
+		return ok
+	}
 	c.Title = strings.TrimSpace(c.Title)
-	if c.Title == "" {
-		add("title", "is required and must not be blank")
-	} else if utf8.RuneCountInString(c.Title) > MaxTitleChars {
-		add("title", "must be at most "+strconv.Itoa(MaxTitleChars)+" characters")
+	if check(c.Title != "", "title", "is required and must not be blank") {
+		check(utf8.RuneCountInString(c.Title) <= MaxTitleChars, "title", "must be at most "+strconv.Itoa(MaxTitleChars)+" characters")
 	}
 	if c.Author != nil {
 		a := strings.TrimSpace(*c.Author)
 		c.Author = &a
-		if utf8.RuneCountInString(a) > MaxAuthorChars {
-			add("author", "must be at most "+strconv.Itoa(MaxAuthorChars)+" characters")
-		}
+		check(utf8.RuneCountInString(a) <= MaxAuthorChars, "author", "must be at most "+strconv.Itoa(MaxAuthorChars)+" characters")
 	}
-	switch {
-	case c.Paragraphs == nil:
-		add("paragraphs", "is required: an array of 1 to "+strconv.Itoa(MaxParagraphs)+" strings")
-	case len(c.Paragraphs) == 0:
-		add("paragraphs", "must hold at least one paragraph")
-	case len(c.Paragraphs) > MaxParagraphs:
-		add("paragraphs", "must hold at most "+strconv.Itoa(MaxParagraphs)+" paragraphs")
-	default:
+	if check(c.Paragraphs != nil, "paragraphs", "is required: an array of 1 to "+strconv.Itoa(MaxParagraphs)+" strings") &&
+		check(len(c.Paragraphs) > 0, "paragraphs", "must hold at least one paragraph") &&
+		check(len(c.Paragraphs) <= MaxParagraphs, "paragraphs", "must hold at most "+strconv.Itoa(MaxParagraphs)+" paragraphs") {
 		total := 0
 		for i, p := range c.Paragraphs {
 			field := "paragraphs[" + strconv.Itoa(i) + "]"
 			total += len(p)
-			if strings.TrimSpace(p) == "" {
-				add(field, "must not be blank")
-			} else if utf8.RuneCountInString(p) > MaxParagraphChars {
-				add(field, "must be at most "+strconv.Itoa(MaxParagraphChars)+" characters")
+			if check(strings.TrimSpace(p) != "", field, "must not be blank") {
+				check(utf8.RuneCountInString(p) <= MaxParagraphChars, field, "must be at most "+strconv.Itoa(MaxParagraphChars)+" characters")
 			}
 		}
-		if total > MaxContentBytes {
-			add("paragraphs", "must hold at most "+strconv.Itoa(MaxContentBytes)+" bytes of UTF-8 text in all")
-		}
+		check(total <= MaxContentBytes, "paragraphs", "must hold at most "+strconv.Itoa(MaxContentBytes)+" bytes of UTF-8 text in all")
 	}
 	if bad != nil {
 		return bad

@@ -42,22 +42,23 @@ func (m *Moderator) Handler(concurrency int) func(context.Context, events.SQSEve
 // ends in the dead-letter queue with the post still pending.
 func (m *Moderator) Moderate(ctx context.Context, req blog.ModerationRequest) error {
 	log := obs.Logger(ctx).With("post_id", req.ID, "version", req.Version)
+	stale := func(why string, args ...any) error {
+		log.InfoContext(ctx, why, args...)
+		obs.Count(ctx, "StaleMessages", 1)
+		return nil
+	}
 	if id, ok := blog.IDFromPath(req.ID); !ok || id != req.ID || req.Version < 1 {
 		return queue.Permanent(fmt.Errorf("moderation message names no valid post: %+v", req))
 	}
 	p, err := m.Store.Get(ctx, req.ID)
 	if errors.Is(err, blog.ErrNotFound) {
-		log.InfoContext(ctx, "post deleted before moderation; nothing to do")
-		obs.Count(ctx, "StaleMessages", 1)
-		return nil
+		return stale("post deleted before moderation; nothing to do")
 	}
 	if err != nil {
 		return err
 	}
 	if pending, waits := p.PendingVersion(); !waits || pending != req.Version {
-		log.InfoContext(ctx, "message is stale or a duplicate; nothing to do", "current_version", p.Version, "status", string(p.Status), "has_draft", p.Draft != nil)
-		obs.Count(ctx, "StaleMessages", 1)
-		return nil
+		return stale("message is stale or a duplicate; nothing to do", "current_version", p.Version, "status", string(p.Status), "has_draft", p.Draft != nil)
 	}
 	results, err := m.classify(ctx, p.PendingParagraphs())
 	if err != nil {
@@ -70,9 +71,7 @@ func (m *Moderator) Moderate(ctx context.Context, req blog.ModerationRequest) er
 	err = m.Store.Moderate(ctx, p.ID, req.Version, to, mod, m.Now().UTC())
 	if errors.Is(err, blog.ErrStale) {
 		// Edited, reviewed or deleted while it was being classified: that change wins.
-		log.InfoContext(ctx, "post changed during classification; verdict dropped")
-		obs.Count(ctx, "StaleMessages", 1)
-		return nil
+		return stale("post changed during classification; verdict dropped")
 	}
 	if err != nil {
 		return err

@@ -20,18 +20,15 @@ func NewReviewPost(_ context.Context, d function.Deps) (any, error) {
 	})
 }
 
-// ReviewRequest is the body of POST /posts/{id}/review.
-type ReviewRequest struct {
-	Decision string `json:"decision"`
-}
-
 // Review applies an admin's decision: approve publishes, reject hides. Repeating a
 // decision changes nothing; a post changed meanwhile is a 409.
 func (s *Posts) Review(ctx context.Context, req request) (response, error) {
 	if _, err := auth.Require(req, auth.Admin); err != nil {
 		return response{}, err
 	}
-	var r ReviewRequest
+	var r struct {
+		Decision string `json:"decision"`
+	}
 	if err := apigw.DecodeJSON(req, &r, 0); err != nil {
 		return response{}, err
 	}
