@@ -50,7 +50,6 @@ func engineFromEnv(_ context.Context, d function.Deps) (*Engine, error) {
 	if kind == "huggingface" {
 		hf = HuggingFaceConfig{
 			URL:         c.String("HF_API_URL"),
-			Token:       c.StringOr("HF_TOKEN", ""),
 			Model:       c.StringOr("HF_MODEL", ""),
 			MaxInFlight: c.IntOr("CLASSIFIER_MAX_IN_FLIGHT", 4, 1, 256),
 			MaxAttempts: c.IntOr("CLASSIFIER_MAX_ATTEMPTS", 4, 1, 10),
@@ -74,8 +73,9 @@ func engineFromEnv(_ context.Context, d function.Deps) (*Engine, error) {
 
 	var scorer Scorer
 	if kind == "huggingface" {
-		if _, ok := env("HF_TOKEN_SECRET_ARN"); ok && hf.Token == "" {
-			if hf.TokenSecret, err = secret.FromEnv(env, d.AWS, "HF_TOKEN"); err != nil {
+		_, arn := env("HF_TOKEN_SECRET_ARN")
+		if c.StringOr("HF_TOKEN", "") != "" || arn {
+			if hf.Token, err = secret.FromEnv(env, d.AWS, "HF_TOKEN"); err != nil {
 				return nil, fmt.Errorf("classify: %w", err)
 			}
 		}

@@ -28,8 +28,7 @@ var koalaLabels = map[string]Label{
 // HuggingFaceConfig configures a Hugging Face Inference API compatible scorer.
 type HuggingFaceConfig struct {
 	URL         string         // the model's endpoint (HF_API_URL)
-	Token       string         // bearer token (HF_TOKEN); empty sends none
-	TokenSecret *secret.Source // or the token's secret (HF_TOKEN_SECRET_ARN), read on first use
+	Token       *secret.Source // bearer token (HF_TOKEN or HF_TOKEN_SECRET_ARN), read on first use; nil or "" sends none
 	Model       string         // the name results carry; defaults to the URL's path
 	MaxInFlight int            // requests in flight at once (CLASSIFIER_MAX_IN_FLIGHT)
 	MaxAttempts int            // attempts per call, retries included (CLASSIFIER_MAX_ATTEMPTS)
@@ -38,9 +37,8 @@ type HuggingFaceConfig struct {
 	MaxDelay    time.Duration  // backoff ceiling
 	WarmUpWait  time.Duration  // how long to wait for a loading model; 0 returns *WarmingUpError at once
 
-	Client *http.Client                                     // nil: a kept-alive, traced client
-	Sleep  func(ctx context.Context, d time.Duration) error // nil: a timer honouring ctx
-	Rand   func() float64                                   // in [0, 1); nil: math/rand/v2
+	Sleep func(ctx context.Context, d time.Duration) error // nil: a timer honouring ctx
+	Rand  func() float64                                   // in [0, 1); nil: math/rand/v2
 }
 
 // HuggingFace scores texts with a remote text-classification model.
@@ -78,14 +76,11 @@ func NewHuggingFace(cfg HuggingFaceConfig) (*HuggingFace, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
 	}
-	client := cfg.Client
-	if client == nil {
-		// Kept-alive connections: as many idle ones as requests may be in flight.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = cfg.MaxInFlight
-		tr.IdleConnTimeout = 90 * time.Second
-		client = obs.TraceHTTP(&http.Client{Transport: tr})
-	}
+	// Kept-alive connections: as many idle ones as requests may be in flight.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = cfg.MaxInFlight
+	tr.IdleConnTimeout = 90 * time.Second
+	client := obs.TraceHTTP(&http.Client{Transport: tr})
 	return &HuggingFace{cfg: cfg, client: client, inFlight: make(chan struct{}, cfg.MaxInFlight)}, nil
 }
 
@@ -177,14 +172,14 @@ func (h *HuggingFace) attempt(ctx context.Context, body []byte, n int) ([]Scores
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	token := h.cfg.Token
-	if token == "" && h.cfg.TokenSecret != nil {
-		if token, err = h.cfg.TokenSecret.Value(ctx); err != nil {
+	if h.cfg.Token != nil {
+		token, err := h.cfg.Token.Value(ctx)
+		if err != nil {
 			return nil, &retryable{err: fmt.Errorf("bearer token: %w", err)}
 		}
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 	}
 	obs.Count(ctx, "ClassifierUpstreamCalls", 1)
 	start := time.Now()

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mosaic-platform/mosaic/internal/platform/secret"
 )
 
 // fakeModel is a Hugging Face compatible server whose answers the test scripts.
@@ -65,7 +67,7 @@ func newFake(t *testing.T, f *fakeModel, cfg HuggingFaceConfig) (*HuggingFace, *
 	t.Cleanup(srv.Close)
 	rec := &recorder{}
 	cfg.URL = srv.URL + "/models/KoalaAI/Text-Moderation"
-	cfg.Token = "test-token"
+	cfg.Token = secret.Static("HF_TOKEN", "test-token")
 	cfg.Sleep = rec.sleep
 	h, err := NewHuggingFace(cfg)
 	if err != nil {
@@ -252,7 +254,7 @@ func TestHuggingFaceKeepsConnectionsAlive(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	h, err := NewHuggingFace(HuggingFaceConfig{URL: srv.URL, Token: "test-token"})
+	h, err := NewHuggingFace(HuggingFaceConfig{URL: srv.URL, Token: secret.Static("HF_TOKEN", "test-token")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,7 @@ package classify
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -23,10 +21,7 @@ var lexiconData string
 
 // LexiconModel names the embedded lexicon in results; the suffix identifies
 // its data, so a regenerated lexicon never reuses cached scores.
-func LexiconModel() string {
-	sum := sha256.Sum256([]byte(lexiconData))
-	return "lexicon-" + hex.EncodeToString(sum[:4])
-}
+func LexiconModel() string { return "lexicon-" + lexiconHash()[:8] }
 
 // Lexicon is the rule-based classifier over the embedded word lists: whole
 // words and phrases, obscenity's sub-word patterns with their exceptions,
@@ -207,23 +202,13 @@ func (l *tables) unmask(text string) string {
 					found = w
 				}
 			}
-			if found != "" && visibleLetters(tok) >= 3 {
+			if found != "" && len(tok)-strings.Count(tok, string(mask)) >= 3 { // three letters visible
 				copy(b[start:end], found)
 			}
 		}
 		start = end + 1
 	}
 	return string(b)
-}
-
-func visibleLetters(tok string) int {
-	n := 0
-	for i := 0; i < len(tok); i++ {
-		if tok[i] != mask {
-			n++
-		}
-	}
-	return n
 }
 
 func (l *tables) add(f []string, triggers map[string][]string) error {
@@ -265,10 +250,8 @@ func (l *tables) add(f []string, triggers map[string][]string) error {
 			return nil
 		}
 		l.allowed = append(l.allowed, squeeze(n.text, patternLimit))
-		if len(n.tokens) == 1 {
-			l.exception[n.text] = true
-		} else {
-			l.exception[n.text] = true // a phrase: its words are no hit ("rape crisis", "great tit")
+		l.exception[n.text] = true // of a phrase, its words are no hit ("rape crisis", "great tit")
+		if len(n.tokens) > 1 {
 			l.maxExcept = max(l.maxExcept, len(n.tokens))
 		}
 	case "R":

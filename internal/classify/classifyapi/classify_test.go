@@ -174,6 +174,8 @@ func TestFromEnv(t *testing.T) {
 		{"unknown classifier", map[string]string{"MOSAIC_CLASSIFIER": "gpt"}, false},
 		{"huggingface needs a URL", map[string]string{"MOSAIC_CLASSIFIER": "huggingface"}, false},
 		{"huggingface", map[string]string{"MOSAIC_CLASSIFIER": "huggingface", "HF_API_URL": "http://127.0.0.1:9/models/KoalaAI/Text-Moderation", "CLASSIFIER_MAX_IN_FLIGHT": "2"}, true},
+		{"huggingface token secret", map[string]string{"MOSAIC_CLASSIFIER": "huggingface", "HF_API_URL": "http://127.0.0.1:9", "HF_TOKEN_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hf"}, true},
+		{"huggingface blank token secret", map[string]string{"MOSAIC_CLASSIFIER": "huggingface", "HF_API_URL": "http://127.0.0.1:9", "HF_TOKEN_SECRET_ARN": " "}, false},
 		{"bad in-flight limit", map[string]string{"MOSAIC_CLASSIFIER": "huggingface", "HF_API_URL": "http://127.0.0.1:9", "CLASSIFIER_MAX_IN_FLIGHT": "0"}, false},
 		{"bad cache mode", map[string]string{"CLASSIFY_CACHE": "sometimes"}, false},
 	} {

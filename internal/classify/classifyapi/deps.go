@@ -46,7 +46,6 @@ func FromEnv(_ context.Context, d function.Deps) (classify.Classifier, error) {
 	if kind == "huggingface" {
 		hf = classify.HuggingFaceConfig{
 			URL:         c.String("HF_API_URL"),
-			Token:       c.StringOr("HF_TOKEN", ""),
 			Model:       c.StringOr("HF_MODEL", ""),
 			MaxInFlight: c.IntOr("CLASSIFIER_MAX_IN_FLIGHT", 4, 1, 256),
 			MaxAttempts: c.IntOr("CLASSIFIER_MAX_ATTEMPTS", 4, 1, 10),
@@ -71,8 +70,9 @@ func FromEnv(_ context.Context, d function.Deps) (classify.Classifier, error) {
 	var scorer classify.Scorer
 	if kind == "huggingface" {
 		var err error
-		if _, ok := env("HF_TOKEN_SECRET_ARN"); ok && hf.Token == "" {
-			if hf.TokenSecret, err = secret.FromEnv(env, d.AWS, "HF_TOKEN"); err != nil {
+		_, arn := env("HF_TOKEN_SECRET_ARN")
+		if c.StringOr("HF_TOKEN", "") != "" || arn {
+			if hf.Token, err = secret.FromEnv(env, d.AWS, "HF_TOKEN"); err != nil {
 				return nil, fmt.Errorf("classify: %w", err)
 			}
 		}
