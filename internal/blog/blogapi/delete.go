@@ -13,7 +13,7 @@ import (
 
 // NewDeletePost builds DELETE /posts/{id} (admin).
 func NewDeletePost(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+	return function.Route(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
 		return newPosts(d, l, nil).Delete, nil
 	})
 }

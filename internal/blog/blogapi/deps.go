@@ -54,17 +54,6 @@ func withOutbox(d function.Deps, l *config.Loader) (*Posts, error) {
 	return p, err
 }
 
-// construct reads the configuration with read, reports every problem at once,
-// and wraps the handler with apigw.Handle for a route that accepts what a declares.
-func construct(d function.Deps, a apigw.Accepts, read func(*config.Loader) (apigw.HandlerFunc, error)) (any, error) {
-	l := config.New(d.Env)
-	h, err := read(l)
-	if err = errors.Join(l.Err(), err); err != nil {
-		return nil, err
-	}
-	return apigw.Handle(h, a), nil
-}
-
 // deliver sends the moderation work the store recorded with p; if the queue
 // does not take it, the outbox relay sends it later.
 func (s *Posts) deliver(ctx context.Context, p blog.Post) error {

@@ -13,7 +13,7 @@ import (
 
 // NewGetPost builds GET /posts/{id} (public for published posts, writer for the others).
 func NewGetPost(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+	return function.Route(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
 		p := newPosts(d, l, nil)
 		var err error
 		p.Tokens, err = auth.LoadTokens(d)

@@ -17,7 +17,7 @@ import (
 
 // NewListPosts builds GET /posts (public; ?status=flagged needs admin).
 func NewListPosts(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{Query: []string{"status", "limit", "cursor"}}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+	return function.Route(d, apigw.Accepts{Query: []string{"status", "limit", "cursor"}}, func(l *config.Loader) (apigw.HandlerFunc, error) {
 		p := newPosts(d, l, nil)
 		var err, tokErr error
 		p.Cursors, err = cursor.FromEnv(d.Env, d.AWS)

@@ -38,7 +38,7 @@ type Redrive struct {
 
 // NewRedrivePosts builds POST /posts/dead-letters/redrive (admin), from POSTS_DLQ_ARN.
 func NewRedrivePosts(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+	return function.Route(d, apigw.Accepts{}, func(l *config.Loader) (apigw.HandlerFunc, error) {
 		r := &Redrive{SQS: awsclients.SQS(d.AWS), DeadLetterARN: l.String("POSTS_DLQ_ARN")}
 		return r.Start, nil
 	})

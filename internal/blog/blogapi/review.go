@@ -15,7 +15,7 @@ import (
 
 // NewReviewPost builds POST /posts/{id}/review (admin).
 func NewReviewPost(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{Body: true}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+	return function.Route(d, apigw.Accepts{Body: true}, func(l *config.Loader) (apigw.HandlerFunc, error) {
 		return newPosts(d, l, nil).Review, nil
 	})
 }

@@ -15,7 +15,7 @@ import (
 
 // NewUpdatePost builds PUT /posts/{id} (writer).
 func NewUpdatePost(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{Body: true}, func(l *config.Loader) (apigw.HandlerFunc, error) {
+	return function.Route(d, apigw.Accepts{Body: true}, func(l *config.Loader) (apigw.HandlerFunc, error) {
 		p, err := withOutbox(d, l)
 		return p.Update, err
 	})

@@ -70,7 +70,7 @@ func parseConsent(req events.APIGatewayV2HTTPRequest) (string, bool, error) {
 // NewConsent builds POST /consents/{dialogId} (writer): true makes the dialog
 // listable; false erases it at once and refuses its later pushes.
 func NewConsent(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{Body: true}, func(l *config.Loader) (handler, error) {
+	return function.Route(d, apigw.Accepts{Body: true}, func(l *config.Loader) (handler, error) {
 		return consent(storeFromEnv(d, l)), nil
 	})
 }

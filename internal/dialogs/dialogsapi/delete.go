@@ -16,7 +16,7 @@ import (
 // dialog. Unlike a revoked consent it leaves no tombstone, so the chatbot may
 // push to the same dialog id again.
 func NewDelete(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{}, func(l *config.Loader) (handler, error) {
+	return function.Route(d, apigw.Accepts{}, func(l *config.Loader) (handler, error) {
 		return remove(storeFromEnv(d, l)), nil
 	})
 }

@@ -28,17 +28,6 @@ func storeFromEnv(d function.Deps, l *config.Loader) *dialogs.DynamoStore {
 // handler is a route's handler once built.
 type handler = apigw.HandlerFunc
 
-// construct reads the configuration with read, reports every problem at once,
-// and wraps the handler with apigw.Handle for a route that accepts what a declares.
-func construct(d function.Deps, a apigw.Accepts, read func(*config.Loader) (handler, error)) (any, error) {
-	l := config.New(d.Env)
-	h, err := read(l)
-	if err = errors.Join(l.Err(), err); err != nil {
-		return nil, err
-	}
-	return apigw.Handle(h, a), nil
-}
-
 // pathIDs reads and checks the path parameters named, in order.
 func pathIDs(req events.APIGatewayV2HTTPRequest, names ...string) ([]string, error) {
 	var v apigw.Validator

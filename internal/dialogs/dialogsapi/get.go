@@ -16,7 +16,7 @@ import (
 // NewGet builds GET /data/{customerId}/{dialogId} (admin): one dialog,
 // consented or not.
 func NewGet(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{}, func(l *config.Loader) (handler, error) {
+	return function.Route(d, apigw.Accepts{}, func(l *config.Loader) (handler, error) {
 		return get(storeFromEnv(d, l)), nil
 	})
 }

@@ -30,7 +30,7 @@ type listPosition struct {
 
 // NewList builds GET /data (reader): consented dialogs, most recently updated first.
 func NewList(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{Query: []string{"language", "customerId", "customer_id", "limit", "cursor"}}, func(l *config.Loader) (handler, error) {
+	return function.Route(d, apigw.Accepts{Query: []string{"language", "customerId", "customer_id", "limit", "cursor"}}, func(l *config.Loader) (handler, error) {
 		store := storeFromEnv(d, l)
 		codec, err := cursor.FromEnv(d.Env, d.AWS)
 		if err != nil {

@@ -37,7 +37,7 @@ type pushBody struct {
 // NewPush builds POST /data/{customerId}/{dialogId} (writer): append one
 // message to a dialog, creating it (consent pending) on first write.
 func NewPush(_ context.Context, d function.Deps) (any, error) {
-	return construct(d, apigw.Accepts{Body: true}, func(l *config.Loader) (handler, error) {
+	return function.Route(d, apigw.Accepts{Body: true}, func(l *config.Loader) (handler, error) {
 		store := storeFromEnv(d, l)
 		idem := queue.NewDynamoStore(awsclients.DynamoDB(d.AWS), l.String("IDEMPOTENCY_TABLE"))
 		return push(store, queue.Idempotent{Store: idem}), nil
