@@ -14,19 +14,20 @@ import (
 	"time"
 )
 
-// Counts are the votes one sticker received for one normalized query.
+// Counts are the votes one sticker received for one normalized query (its
+// tags name the attributes of its item in the Store's table).
 type Counts struct {
-	Sticker   string
-	Positives int64
-	Negatives int64
+	Sticker   string `dynamodbav:"sk"`
+	Positives int64  `dynamodbav:"positives"`
+	Negatives int64  `dynamodbav:"negatives"`
 }
 
 // Usage is how often a normalized query was searched.
 type Usage struct {
-	Query      string // the normalized query
-	Display    string // the latest raw query that normalized to it, as typed
-	Usage      int64
-	LastUsedAt time.Time
+	Query      string    `dynamodbav:"sk"`      // the normalized query
+	Display    string    `dynamodbav:"display"` // the latest raw query that normalized to it, as typed
+	Usage      int64     `dynamodbav:"usage"`
+	LastUsedAt time.Time `dynamodbav:"last_used_at"`
 }
 
 // Vote is one client's opinion of one sticker for one normalized query.

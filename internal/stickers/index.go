@@ -253,12 +253,6 @@ func (ix *Index) Sticker(id string) (Sticker, bool) {
 	return ix.stickers[i], true
 }
 
-// Stickers returns every indexed sticker, in catalog order (shared: do not modify).
-func (ix *Index) Stickers() []Sticker { return ix.stickers }
-
-// Normalize returns the canonical form of query in the index's language.
-func (ix *Index) Normalize(query string) string { return ix.opts.Analyzer.Normalize(query) }
-
 // QueryWords returns, for each distinct term of query, the terms that stand
 // for it: the term itself at weight 1, then its expansions (strongest first),
 // less the term's opposites.

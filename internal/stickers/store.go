@@ -12,6 +12,7 @@ package stickers
 //	feedback        Q#<query>               <sticker id>    positives N, negatives N
 //	vote marker     VOTE#<hash>             VOTE            positive BOOL, expires_at (a client's latest vote on a pair)
 //	rate window     RATE#<client>           <window start>  units N, expires_at
+//	flush marker    FLUSH#<hash>            FLUSH           expires_at (a usage batch's chunk, written once)
 //
 // The catalog is small and read whole (a search function loads it on first
 // use and refreshes it periodically), so one partition holds it: a Query of
@@ -20,20 +21,28 @@ package stickers
 // <query> is the normalized query; <shard> spreads the usage and day counters
 // over usageShards partitions so that popular days and the all-queries listing
 // never sit on one hot partition (usage by query hash, days at random).
-// Access patterns: a search is one UpdateItem ADD on its usage item and one on
-// a day shard, plus a Query of Q#<query> for re-ranking. A vote is a strongly
-// consistent GetItem of its marker, then at most one TransactWriteItems: for a
-// first vote, put the marker (attribute_not_exists, or expired) and ADD 1 to
-// the feedback item's side; for a reversal, SET the marker's positive
-// conditioned on its old value and ADD +1 to the new side and -1 to the old
-// one; a repeat of the same direction writes nothing. A failed condition (the
-// same client voting concurrently) or a TransactionConflict starts the vote
-// over from the read, so a client's count sits on exactly one side and a
-// counter is decremented only for a marker that had counted on it (it never
-// goes negative). A marker written before markers kept their direction (no
+//
+// Access patterns: searches are counted in batches (AddUsage below), and a
+// search Queries Q#<query> for re-ranking. A vote is a strongly consistent
+// GetItem of its marker, then at most one TransactWriteItems: for a first
+// vote, put the marker (attribute_not_exists, or expired) and ADD 1 to the
+// feedback item's side; for a reversal, SET the marker's positive conditioned
+// on its old value and ADD +1 to the new side and -1 to the old one; a repeat
+// of the same direction writes nothing. A failed condition (the same client
+// voting concurrently) or a TransactionConflict starts the vote over from the
+// read, so a client's count sits on exactly one side and a counter is
+// decremented only for a marker that had counted on it (it never goes
+// negative). A marker written before markers kept their direction (no
 // positive) cannot be reversed: it stands, unchanged, until it expires. The
 // rate limit is an UpdateItem ADD conditioned on the window's total; analytics
 // Query every USAGE# shard (sorted in memory) and Q#<query>.
+//
+// A batch of aggregated searches (UsageBatch) is written in chunks of at most
+// flushChunk counters, each one TransactWriteItems: a Put of the chunk's
+// marker conditioned on attribute_not_exists, plus one UpdateItem ADD per
+// query usage item and per day (the days ride in the first chunk). A retried
+// chunk finds its marker and is skipped, so a batch counts at most once
+// whatever the retries; markers expire after flushMarkerTTL.
 
 import (
 	"context"
@@ -44,6 +53,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,7 +64,10 @@ import (
 )
 
 const (
-	usageShards = 16
+	usageShards      = 16
+	catalogPartition = "CATALOG"
+	flushChunk       = 48
+	flushMarkerTTL   = 24 * time.Hour
 	// VoteRetention is how long a client's vote marker is kept after its
 	// first vote or latest reversal (a repeat does not extend it): after it
 	// the same client may count again for the same pair.
@@ -69,8 +82,6 @@ type Store interface {
 	PutSticker(ctx context.Context, s Sticker, at time.Time) error
 	// AddedStickers returns every sticker put so far.
 	AddedStickers(ctx context.Context) ([]Sticker, error)
-	// RecordSearch adds one to the usage of query (normalized) and to the day's search count.
-	RecordSearch(ctx context.Context, query, display string, at time.Time) error
 	// AddUsage adds a batch of aggregated searches (a Batcher's flush), at
 	// most once per batch id, whatever the retries.
 	UsageSink
@@ -106,30 +117,17 @@ func NewDynamoStore(client dynamo.API, table string) *DynamoStore {
 	return &DynamoStore{api: client, table: table}
 }
 
-func key(pk, sk string) dynamo.Item { return dynamo.Values(map[string]any{"pk": pk, "sk": sk}) }
-
-func usageShard(query string) string {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(query))
-	return fmt.Sprintf("USAGE#%02d", h.Sum32()%usageShards)
-}
-
-// Items as the table holds them (the layout above).
+// Items as the table holds them (the layout above), besides Counts and Usage.
 type (
-	usageItem struct {
-		Query      string `dynamodbav:"sk"`
-		Display    string `dynamodbav:"display"`
-		Usage      int64  `dynamodbav:"usage"`
-		LastUsedAt string `dynamodbav:"last_used_at"`
+	stickerItem struct {
+		PK        string `dynamodbav:"pk"`
+		SK        string `dynamodbav:"sk"`
+		Doc       string `dynamodbav:"doc"` // the sticker as JSON
+		UpdatedAt string `dynamodbav:"updated_at"`
 	}
 	dayItem struct {
 		Day      string `dynamodbav:"sk"`
 		Searches int64  `dynamodbav:"searches"`
-	}
-	countsItem struct {
-		Sticker   string `dynamodbav:"sk"`
-		Positives int64  `dynamodbav:"positives"`
-		Negatives int64  `dynamodbav:"negatives"`
 	}
 	// markerItem is a client's latest vote on a pair; Positive is nil in a
 	// marker written before markers kept the direction.
@@ -141,14 +139,64 @@ type (
 	}
 )
 
-const catalogPartition = "CATALOG"
+func key(pk, sk string) dynamo.Item { return dynamo.Values(map[string]any{"pk": pk, "sk": sk}) }
 
-// stickerItem is an added sticker as the table holds it.
-type stickerItem struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	Doc       string `dynamodbav:"doc"` // the sticker as JSON
-	UpdatedAt string `dynamodbav:"updated_at"`
+func usageShard(query string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(query))
+	return fmt.Sprintf("USAGE#%02d", h.Sum32()%usageShards)
+}
+
+// hashKey is a key that identifies its parts (joined by NULs) without storing them in the clear.
+func hashKey(prefix string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return prefix + hex.EncodeToString(h[:16])
+}
+
+// queryAll reads every item whose pk is pk and, when from is set, whose sk
+// lies in [from, to], decoding each into a T.
+func queryAll[T any](ctx context.Context, s *DynamoStore, pk, from, to string) ([]T, error) {
+	cond, values := "pk = :pk", map[string]any{":pk": pk}
+	if from != "" {
+		cond, values[":from"], values[":to"] = cond+" AND sk BETWEEN :from AND :to", from, to
+	}
+	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+		TableName: aws.String(s.table), KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: dynamo.Values(values),
+	})
+	var out []T
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			var v T
+			if err := dynamo.Unmarshal(it, &v); err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// withRetries runs try until it asks for no retry, at most attempts times,
+// with a full-jitter backoff of up to base × 2^attempt between tries.
+func withRetries(ctx context.Context, what string, attempts int, base time.Duration, try func() (retry bool, err error)) error {
+	for attempt := 1; ; attempt++ {
+		retry, err := try()
+		if !retry {
+			return err
+		}
+		if attempt == attempts {
+			return fmt.Errorf("%s after %d attempts: %w", what, attempt, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(rand.Int64N(int64(base) << attempt))):
+		}
+	}
 }
 
 // PutSticker implements Store.
@@ -169,140 +217,101 @@ func (s *DynamoStore) PutSticker(ctx context.Context, st Sticker, at time.Time) 
 
 // AddedStickers implements Store.
 func (s *DynamoStore) AddedStickers(ctx context.Context) ([]Sticker, error) {
-	var out []Sticker
-	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: dynamo.Values(map[string]any{":pk": catalogPartition}),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read added stickers: %w", err)
+	items, err := queryAll[stickerItem](ctx, s, catalogPartition, "", "")
+	if err != nil {
+		return nil, fmt.Errorf("read added stickers: %w", err)
+	}
+	out := make([]Sticker, 0, len(items))
+	for _, it := range items {
+		var st Sticker
+		if err := json.Unmarshal([]byte(it.Doc), &st); err != nil {
+			return nil, fmt.Errorf("decode added sticker %s: %w", it.SK, err)
 		}
-		for _, it := range page.Items {
-			var item stickerItem
-			if err := dynamo.Unmarshal(it, &item); err != nil || item.Doc == "" {
-				continue
-			}
-			var st Sticker
-			if err := json.Unmarshal([]byte(item.Doc), &st); err != nil {
-				return nil, fmt.Errorf("decode added sticker: %w", err)
-			}
-			out = append(out, st)
-		}
+		out = append(out, st)
 	}
 	return out, nil
 }
 
-// RecordSearch implements Store.
-func (s *DynamoStore) RecordSearch(ctx context.Context, query, display string, at time.Time) error {
-	at = at.UTC()
-	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(usageShard(query), query),
-		UpdateExpression:          aws.String("ADD #u :one SET #d = :d, #l = :l"),
-		ExpressionAttributeNames:  map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
-		ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1, ":d": display, ":l": at.Format(time.RFC3339)}),
-	})
-	if err != nil {
-		return fmt.Errorf("record usage of %q: %w", query, err)
-	}
-	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(fmt.Sprintf("DAY#%02d", rand.IntN(usageShards)), at.Format(time.DateOnly)),
-		UpdateExpression:          aws.String("ADD searches :one"),
-		ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1}),
-	})
-	if err != nil {
-		return fmt.Errorf("record the day's searches: %w", err)
+// AddUsage implements UsageSink: chunk by chunk, each written once (see above).
+func (s *DynamoStore) AddUsage(ctx context.Context, b UsageBatch) error {
+	for i := 0; i == 0 || i*flushChunk < len(b.Queries); i++ {
+		var days map[string]int64
+		if i == 0 {
+			days = b.Days
+		}
+		part := b.Queries[i*flushChunk : min((i+1)*flushChunk, len(b.Queries))]
+		if err := s.addChunk(ctx, hashKey("FLUSH#", b.ID+"/"+strconv.Itoa(i)), part, days); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// queryAll runs a Query to its last page and decodes every item into a T.
-func queryAll[T any](ctx context.Context, api dynamo.API, in *dynamodb.QueryInput) ([]T, error) {
-	var out []T
-	p := dynamodb.NewQueryPaginator(api, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
+func (s *DynamoStore) addChunk(ctx context.Context, marker string, counts []QueryCount, days map[string]int64) error {
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName:           aws.String(s.table),
+		Item:                dynamo.Values(map[string]any{"pk": marker, "sk": "FLUSH", "expires_at": time.Now().Add(flushMarkerTTL).Unix()}),
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}}
+	for _, c := range counts {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(s.table),
+			Key:                       key(usageShard(c.Query), c.Query),
+			UpdateExpression:          aws.String("ADD #u :n SET #d = :d, #l = :l"),
+			ExpressionAttributeNames:  map[string]string{"#u": "usage", "#d": "display", "#l": "last_used_at"},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":n": c.N, ":d": c.Display, ":l": c.LastUsedAt.UTC().Format(time.RFC3339)}),
+		}})
+	}
+	for day, n := range days {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(s.table),
+			Key:                       key(fmt.Sprintf("DAY#%02d", rand.IntN(usageShards)), day),
+			UpdateExpression:          aws.String("ADD searches :n"),
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":n": n}),
+		}})
+	}
+	// Another flush may hold one of these counters (TransactionConflict): try again.
+	return withRetries(ctx, "flush usage", 5, 10*time.Millisecond, func() (bool, error) {
+		_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		switch {
+		case err == nil, dynamo.IsConditionFailed(err): // only the marker has a condition: an earlier try wrote this chunk
+			return false, nil
+		case dynamo.IsContended(err):
+			return true, err
 		}
-		for _, it := range page.Items {
-			var v T
-			if err := dynamo.Unmarshal(it, &v); err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-// partition is the Query of every item whose pk is pk and, when set, whose sk lies in [from, to].
-func (s *DynamoStore) partition(pk, from, to string) *dynamodb.QueryInput {
-	cond, values := "pk = :pk", map[string]any{":pk": pk}
-	if from != "" {
-		cond, values[":from"], values[":to"] = cond+" AND sk BETWEEN :from AND :to", from, to
-	}
-	return &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String(cond),
-		ExpressionAttributeValues: dynamo.Values(values),
-	}
+		return false, fmt.Errorf("flush usage: %w", err)
+	})
 }
 
 // Feedback implements Store.
 func (s *DynamoStore) Feedback(ctx context.Context, query string) ([]Counts, error) {
-	items, err := queryAll[countsItem](ctx, s.api, s.partition("Q#"+query, "", ""))
+	out, err := queryAll[Counts](ctx, s, "Q#"+query, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("read feedback of %q: %w", query, err)
-	}
-	out := make([]Counts, 0, len(items))
-	for _, it := range items {
-		out = append(out, Counts(it))
 	}
 	return out, nil
 }
 
-// voteKey identifies a client's vote on a pair without storing the client key in the clear.
-func voteKey(v Vote) string {
-	h := sha256.Sum256([]byte(v.Client + "\x00" + v.Query + "\x00" + v.Sticker))
-	return "VOTE#" + hex.EncodeToString(h[:16])
-}
-
-// voteAttempts bounds the attempts of one vote. An attempt is retried when a
-// concurrent transaction on the same items cancelled it (TransactionConflict)
-// or when the marker changed between its read and the conditional write (the
-// same client voting concurrently on the same pair).
-const voteAttempts = 6
-
 // Vote implements Store: it reads the client's marker, then writes the one
 // transaction that its state calls for, conditioned on that state, and starts
-// over when the condition fails.
+// over (at most 6 times) when the condition fails or a concurrent transaction
+// on the same items cancelled it.
 func (s *DynamoStore) Vote(ctx context.Context, v Vote, at time.Time) (VoteOutcome, error) {
-	for attempt := 1; ; attempt++ {
-		outcome, retry, err := s.vote(ctx, v, at)
-		if !retry {
-			return outcome, err
-		}
-		if attempt == voteAttempts {
-			return VoteUnchanged, fmt.Errorf("record vote after %d attempts: %w", attempt, err)
-		}
-		// Full jitter up to 5 ms × 2^attempt, then try again.
-		select {
-		case <-ctx.Done():
-			return VoteUnchanged, ctx.Err()
-		case <-time.After(time.Duration(rand.Int64N(int64(5*time.Millisecond) << attempt))):
-		}
+	outcome := VoteUnchanged
+	err := withRetries(ctx, "record vote", 6, 5*time.Millisecond, func() (retry bool, err error) {
+		outcome, retry, err = s.vote(ctx, v, at)
+		return retry, err
+	})
+	if err != nil {
+		return VoteUnchanged, err
 	}
+	return outcome, nil
 }
 
 // vote makes one attempt; retry reports a cancellation worth retrying.
 func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (outcome VoteOutcome, retry bool, err error) {
-	mk := key(voteKey(v), "VOTE")
-	got, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: mk, ConsistentRead: aws.Bool(true)})
+	marker := markerItem{PK: hashKey("VOTE#", v.Client, v.Query, v.Sticker), SK: "VOTE"}
+	got, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(marker.PK, marker.SK), ConsistentRead: aws.Bool(true)})
 	var prev markerItem
 	if err == nil && got.Item != nil {
 		err = dynamo.Unmarshal(got.Item, &prev)
@@ -310,63 +319,44 @@ func (s *DynamoStore) vote(ctx context.Context, v Vote, at time.Time) (outcome V
 	if err != nil {
 		return VoteUnchanged, false, fmt.Errorf("read vote marker: %w", err)
 	}
-	expires := at.Add(VoteRetention).Unix()
+	marker.Positive, marker.ExpiresAt = &v.Positive, at.Add(VoteRetention).Unix()
 	field, other := "negatives", "positives"
 	if v.Positive {
 		field, other = other, field
 	}
-	counter := key("Q#"+v.Query, v.Sticker)
-	var items []types.TransactWriteItem
-	if got.Item == nil || prev.ExpiresAt < at.Unix() {
+	var write, count types.TransactWriteItem
+	count.Update = &types.Update{TableName: aws.String(s.table), Key: key("Q#"+v.Query, v.Sticker),
+		UpdateExpression: aws.String("ADD #f :one"), ExpressionAttributeNames: map[string]string{"#f": field},
+		ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1})}
+	switch {
+	case got.Item == nil || prev.ExpiresAt < at.Unix():
 		// First vote (or the old marker expired): put the marker, count the vote.
-		marker, err := dynamo.Marshal(markerItem{PK: voteKey(v), SK: "VOTE", Positive: &v.Positive, ExpiresAt: expires})
+		outcome = VoteCounted
+		item, err := dynamo.Marshal(marker)
 		if err != nil {
 			return VoteUnchanged, false, err
 		}
-		outcome = VoteCounted
-		items = []types.TransactWriteItem{
-			{Put: &types.Put{
-				TableName:                 aws.String(s.table),
-				Item:                      marker,
-				ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at < :now"),
-				ExpressionAttributeValues: dynamo.Values(map[string]any{":now": at.Unix()}),
-			}},
-			{Update: &types.Update{
-				TableName:                 aws.String(s.table),
-				Key:                       counter,
-				UpdateExpression:          aws.String("ADD #f :one"),
-				ExpressionAttributeNames:  map[string]string{"#f": field},
-				ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1}),
-			}},
-		}
-	} else {
-		if prev.Positive == nil || *prev.Positive == v.Positive {
-			// A repeat; or a marker written before markers kept the direction,
-			// whose count cannot be moved: it stands until it expires.
-			return VoteUnchanged, false, nil
-		}
+		write.Put = &types.Put{TableName: aws.String(s.table), Item: item,
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at < :now"),
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":now": at.Unix()})}
+	case prev.Positive == nil || *prev.Positive == v.Positive:
+		// A repeat; or a marker written before markers kept the direction,
+		// whose count cannot be moved: it stands until it expires.
+		return VoteUnchanged, false, nil
+	default:
 		// A reversal: flip the marker if it still holds the old direction,
 		// and move the count from the old side to the new one.
 		outcome = VoteReversed
-		items = []types.TransactWriteItem{
-			{Update: &types.Update{
-				TableName:                 aws.String(s.table),
-				Key:                       mk,
-				UpdateExpression:          aws.String("SET #p = :new, #e = :exp"),
-				ConditionExpression:       aws.String("#p = :old AND #e >= :now"),
-				ExpressionAttributeNames:  map[string]string{"#p": "positive", "#e": "expires_at"},
-				ExpressionAttributeValues: dynamo.Values(map[string]any{":new": v.Positive, ":old": !v.Positive, ":exp": expires, ":now": at.Unix()}),
-			}},
-			{Update: &types.Update{
-				TableName:                 aws.String(s.table),
-				Key:                       counter,
-				UpdateExpression:          aws.String("ADD #f :one, #o :minus"),
-				ExpressionAttributeNames:  map[string]string{"#f": field, "#o": other},
-				ExpressionAttributeValues: dynamo.Values(map[string]any{":one": 1, ":minus": -1}),
-			}},
-		}
+		write.Update = &types.Update{TableName: aws.String(s.table), Key: key(marker.PK, marker.SK),
+			UpdateExpression:          aws.String("SET #p = :new, #e = :exp"),
+			ConditionExpression:       aws.String("#p = :old AND #e >= :now"),
+			ExpressionAttributeNames:  map[string]string{"#p": "positive", "#e": "expires_at"},
+			ExpressionAttributeValues: dynamo.Values(map[string]any{":new": v.Positive, ":old": !v.Positive, ":exp": marker.ExpiresAt, ":now": at.Unix()})}
+		count.Update.UpdateExpression = aws.String("ADD #f :one, #o :minus")
+		count.Update.ExpressionAttributeNames["#o"] = other
+		count.Update.ExpressionAttributeValues = dynamo.Values(map[string]any{":one": 1, ":minus": -1})
 	}
-	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{write, count}})
 	if dynamo.IsConditionFailed(err) || dynamo.IsContended(err) {
 		// The marker changed since it was read, or another transaction
 		// holds these items: read it again.
@@ -401,35 +391,28 @@ func (s *DynamoStore) Allow(ctx context.Context, client string, n, limit int, wi
 	return true, nil
 }
 
-func (u usageItem) usage() Usage {
-	t, _ := time.Parse(time.RFC3339, u.LastUsedAt)
-	return Usage{Query: u.Query, Display: u.Display, Usage: u.Usage, LastUsedAt: t}
-}
-
 // Usage implements Store.
 func (s *DynamoStore) Usage(ctx context.Context, query string) (Usage, bool, error) {
 	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(usageShard(query), query)})
-	var u usageItem
+	var u Usage
 	if err == nil && out.Item != nil {
 		err = dynamo.Unmarshal(out.Item, &u)
 	}
 	if err != nil {
 		return Usage{}, false, fmt.Errorf("read usage of %q: %w", query, err)
 	}
-	return u.usage(), out.Item != nil, nil
+	return u, out.Item != nil, nil
 }
 
 // Queries implements Store.
 func (s *DynamoStore) Queries(ctx context.Context) ([]Usage, error) {
 	var out []Usage
 	for i := range usageShards {
-		items, err := queryAll[usageItem](ctx, s.api, s.partition(fmt.Sprintf("USAGE#%02d", i), "", ""))
+		items, err := queryAll[Usage](ctx, s, fmt.Sprintf("USAGE#%02d", i), "", "")
 		if err != nil {
 			return nil, fmt.Errorf("list queries: %w", err)
 		}
-		for _, it := range items {
-			out = append(out, it.usage())
-		}
+		out = append(out, items...)
 	}
 	return out, nil
 }
@@ -438,7 +421,7 @@ func (s *DynamoStore) Queries(ctx context.Context) ([]Usage, error) {
 func (s *DynamoStore) SearchesPerDay(ctx context.Context, from, to time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	for i := range usageShards {
-		items, err := queryAll[dayItem](ctx, s.api, s.partition(fmt.Sprintf("DAY#%02d", i), from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly)))
+		items, err := queryAll[dayItem](ctx, s, fmt.Sprintf("DAY#%02d", i), from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly))
 		if err != nil {
 			return nil, fmt.Errorf("searches per day: %w", err)
 		}

@@ -31,7 +31,7 @@ func TestLegacyVoteMarkerStands(t *testing.T) {
 	s := NewDynamoStore(db, table)
 	at := time.Now().UTC().Add(time.Hour) // after now: no TTL sweep removes the marker mid-test
 	v := Vote{Query: "cat", Sticker: "1F408", Client: "old", Positive: true}
-	marker := dynamo.Values(map[string]any{"pk": voteKey(v), "sk": "VOTE", "expires_at": at.Add(VoteRetention).Unix()})
+	marker := dynamo.Values(map[string]any{"pk": hashKey("VOTE#", v.Client, v.Query, v.Sticker), "sk": "VOTE", "expires_at": at.Add(VoteRetention).Unix()})
 	if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: marker}); err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,16 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 	day1, day2 := at.Format(time.DateOnly), at.AddDate(0, 0, 1).Format(time.DateOnly)
 
 	t.Run("added stickers", func(t *testing.T) { catalogContract(t, newStore(t)) })
-	t.Run("usage counts every search, concurrently", func(t *testing.T) {
+	search := func(s Store, id, query, display string, at time.Time) error {
+		return s.AddUsage(ctx, UsageBatch{ID: id, Queries: []QueryCount{{Query: query, Display: display, N: 1, LastUsedAt: at}},
+			Days: map[string]int64{at.Format(time.DateOnly): 1}})
+	}
+	t.Run("usage counts every flush, concurrently", func(t *testing.T) {
 		s := newStore(t)
 		var wg sync.WaitGroup
 		for i := range 20 {
 			wg.Go(func() {
-				if err := s.RecordSearch(ctx, "cat park", "Cat in a park", at.Add(time.Duration(i)*time.Hour)); err != nil {
+				if err := search(s, fmt.Sprint("env-", i), "cat park", "Cat in a park", at.Add(time.Duration(i)*time.Hour)); err != nil {
 					t.Error(err)
 				}
 			})
@@ -38,7 +42,7 @@ func storeContract(t *testing.T, newStore func(t *testing.T) Store) {
 		if _, ok, err := s.Usage(ctx, "never"); ok || err != nil {
 			t.Fatalf("unknown query: ok %v err %v", ok, err)
 		}
-		if err := s.RecordSearch(ctx, "dog", "dog", at); err != nil {
+		if err := search(s, "env-dog", "dog", "dog", at); err != nil {
 			t.Fatal(err)
 		}
 		qs, err := s.Queries(ctx)

@@ -48,16 +48,6 @@ func Terms(s string) []string {
 	return out
 }
 
-// Normalize returns the canonical form of a query: its distinct terms, sorted,
-// joined by single spaces. Queries with the same words in any order, case or
-// number ("Cats in a park", "park cat") normalize alike and so share usage and
-// feedback.
-func Normalize(query string) string {
-	ts := Terms(query)
-	slices.Sort(ts)
-	return strings.Join(slices.Compact(ts), " ")
-}
-
 // Stem folds an English plural to its singular with a few suffix rules (an
 // extended S-stemmer): light enough never to merge unrelated words.
 func Stem(w string) string {
@@ -121,7 +111,10 @@ func (a Analyzer) Terms(s string) []string { return a.analyze(s, false) }
 // query ("猫") finds a longer word that contains it.
 func (a Analyzer) IndexTerms(s string) []string { return a.analyze(s, true) }
 
-// Normalize returns the canonical form of a query in this language, as Normalize does for English.
+// Normalize returns the canonical form of a query: its distinct terms, sorted,
+// joined by single spaces. Queries with the same words in any order, case or
+// number ("Cats in a park", "park cat") normalize alike and so share usage and
+// feedback.
 func (a Analyzer) Normalize(query string) string {
 	ts := a.Terms(query)
 	slices.Sort(ts)

@@ -58,7 +58,6 @@ type BatcherOptions struct {
 	// MaxPending bounds memory while the sink fails: beyond this many distinct
 	// waiting queries a new query is dropped, and logged (default 100,000).
 	MaxPending int
-	Now        func() time.Time
 	Log        *slog.Logger
 }
 
@@ -95,9 +94,6 @@ func NewBatcher(sink UsageSink, o BatcherOptions) *Batcher {
 	if o.MaxPending <= 0 {
 		o.MaxPending = 100_000
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -129,9 +125,9 @@ func (b *Batcher) RecordSearch(_ context.Context, query, display string, at time
 	}
 	b.days[at.UTC().Format(time.DateOnly)]++
 	if b.oldest.IsZero() {
-		b.oldest = b.o.Now()
+		b.oldest = time.Now()
 	}
-	due := len(b.pending) >= b.o.MaxQueries || b.o.Now().Sub(b.oldest) >= b.o.Interval
+	due := len(b.pending) >= b.o.MaxQueries || time.Since(b.oldest) >= b.o.Interval
 	b.mu.Unlock()
 	if due {
 		b.wake()

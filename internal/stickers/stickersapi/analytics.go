@@ -2,6 +2,7 @@ package stickersapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"math"
@@ -133,13 +134,7 @@ func (s *service) queriesByUsage(ctx context.Context) ([]stickers.Usage, error) 
 		return nil, err
 	}
 	slices.SortFunc(usages, func(a, b stickers.Usage) int {
-		if a.Usage != b.Usage {
-			if a.Usage > b.Usage {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Query, b.Query)
+		return cmp.Or(cmp.Compare(b.Usage, a.Usage), strings.Compare(a.Query, b.Query))
 	})
 	return usages, nil
 }
@@ -190,13 +185,7 @@ func scored(counts []stickers.Counts) []StickerFeedback {
 		out = append(out, StickerFeedback{Sticker: c.Sticker, Positives: c.Positives, Negatives: c.Negatives, Score: roundedScore(c)})
 	}
 	slices.SortFunc(out, func(a, b StickerFeedback) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Sticker, b.Sticker)
+		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Sticker, b.Sticker))
 	})
 	return out
 }

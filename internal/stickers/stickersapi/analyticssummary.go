@@ -1,6 +1,7 @@
 package stickersapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -125,13 +126,7 @@ func (s *service) topStickers(ctx context.Context, all []QueryAnalytics) ([]Stic
 			Negatives: c.Negatives, Score: roundedScore(*c)})
 	}
 	slices.SortFunc(out, func(a, b StickerSummary) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Sticker, b.Sticker)
+		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Sticker, b.Sticker))
 	})
 	return out[:min(summaryTop, len(out))], nil
 }

@@ -50,7 +50,7 @@ func loadConfig(env config.Env) (Config, error) {
 type service struct {
 	cfg     Config
 	store   stickers.Store
-	usage   usageRecorder
+	usage   usageRecorder // GET /api/search/ only: a stickers.Batcher
 	catalog *stickers.Catalog
 	images  stickers.ImageURLs
 	cursors *cursor.Codec // GET /api/analytics/ only; nil elsewhere
@@ -58,8 +58,7 @@ type service struct {
 	log     *slog.Logger
 }
 
-// usageRecorder counts searches: the Store's RecordSearch writes at once, a
-// stickers.Batcher aggregates and flushes in the background.
+// usageRecorder counts searches.
 type usageRecorder interface {
 	RecordSearch(ctx context.Context, query, display string, at time.Time) error
 }
@@ -73,7 +72,7 @@ func newService(cfg Config, store stickers.Store, now func() time.Time, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &service{cfg: cfg, store: store, usage: store, catalog: stickers.NewCatalog(store, cfg.CatalogRefresh, now, log),
+	return &service{cfg: cfg, store: store, catalog: stickers.NewCatalog(store, cfg.CatalogRefresh, now, log),
 		images: stickers.ImageURLs{Pattern: cfg.ImagePattern}, now: now, log: log}
 }
 

@@ -67,6 +67,7 @@ func TestSearchDegradesWithoutTheAddedStickers(t *testing.T) {
 	store := stickers.NewDynamoStore(emutest.EmbeddedTable(t, "StickersTable"))
 	svc := newService(Config{CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10},
 		failingCatalog{store}, func() time.Time { return now }, nil)
+	countAtOnce(t, svc)
 	resp := do(t, svc.search, "GET", "/api/search/", "/api/search/", "query=cat", "", "", nil)
 	if resp.StatusCode != 200 || resp.Headers[CatalogHeader] != "shipped-only" || !strings.Contains(resp.Body, `"1F408"`) {
 		t.Fatalf("degraded search: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)

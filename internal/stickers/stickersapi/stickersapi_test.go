@@ -36,7 +36,25 @@ func newFixture(t testing.TB) *fixture {
 	cfg := Config{Table: "t", CatalogRefresh: time.Minute, FeedbackPerMin: 20, FeedbackPerIP: 40, FeedbackMaxIDs: 500, SearchPageLimit: 10}
 	f.svc = newService(cfg, f.store, func() time.Time { return *f.clock }, nil)
 	f.svc.cursors = codec
+	countAtOnce(t, f.svc)
 	return f
+}
+
+// countAtOnce has svc count each search through a Batcher, as in production,
+// flushed at once so that a test reads the usage of what it just searched.
+func countAtOnce(t testing.TB, svc *service) {
+	b := stickers.NewBatcher(svc.store, stickers.BatcherOptions{Interval: time.Hour})
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
+	svc.usage = flushedAtOnce{b}
+}
+
+type flushedAtOnce struct{ *stickers.Batcher }
+
+func (b flushedAtOnce) RecordSearch(ctx context.Context, query, display string, at time.Time) error {
+	if err := b.Batcher.RecordSearch(ctx, query, display, at); err != nil {
+		return err
+	}
+	return b.Flush(ctx)
 }
 
 // do runs handler h (wrapped like in Lambda) and validates the answer against the OpenAPI document.
@@ -387,7 +405,7 @@ func TestSummary(t *testing.T) {
 // failingStore is a store whose usage and feedback calls fail.
 type failingStore struct{ stickers.Store }
 
-func (failingStore) RecordSearch(context.Context, string, string, time.Time) error {
+func (failingStore) AddUsage(context.Context, stickers.UsageBatch) error {
 	return fmt.Errorf("table unavailable")
 }
 
@@ -398,7 +416,7 @@ func (failingStore) Feedback(context.Context, string) ([]stickers.Counts, error)
 func TestSearchSurvivesFeedbackStoreFailure(t *testing.T) {
 	f := newFixture(t)
 	f.svc.store = failingStore{f.store}
-	f.svc.usage = f.svc.store
+	countAtOnce(t, f.svc)
 	if ids := searchIDs(t, f, "cat"); len(ids) == 0 || ids[0] != "1F408" {
 		t.Fatalf("text-only ranking: %v", ids)
 	}
