@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"bufio"
 	"context"
 	_ "embed"
 	"fmt"
@@ -107,31 +106,12 @@ func parseLexicon() (*tables, error) {
 		medical:   map[string]bool{},
 		news:      map[string]bool{},
 	}
-	sc := bufio.NewScanner(strings.NewReader(lexiconData))
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
+	for i, text := range strings.Split(lexiconData, "\n") {
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		f := strings.Split(text, "\t")
-		if err := l.add(f, triggers); err != nil {
-			return nil, fmt.Errorf("lexicon line %d: %w", line, err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("lexicon: %w", err)
-	}
-	for i, re := range l.idioms {
-		for _, lit := range triggers[re.src] {
-			l.idiomLits.add(lit, i)
-		}
-	}
-	for i, p := range l.patterns {
-		l.anchors.add(p.anchor, i)
-	}
-	for i, r := range l.rules {
-		for _, lit := range r.filter {
-			l.triggers.add(lit, i)
+		if err := l.add(strings.Split(text, "\t"), triggers); err != nil {
+			return nil, fmt.Errorf("lexicon line %d: %w", i+1, err)
 		}
 	}
 	l.ruleWords = wordsOf(l.rules)
@@ -240,10 +220,11 @@ func (l *tables) add(f []string, triggers map[string][]string) error {
 		if err != nil {
 			return err
 		}
-		for i := range ps {
-			ps[i].word = f[3]
+		for _, p := range ps {
+			p.word = f[3]
+			l.anchors.add(p.anchor, len(l.patterns))
+			l.patterns = append(l.patterns, p)
 		}
-		l.patterns = append(l.patterns, ps...)
 	case "A":
 		n := normalize(f[1])
 		if len(n.tokens) == 0 {
@@ -259,10 +240,16 @@ func (l *tables) add(f []string, triggers map[string][]string) error {
 		if err != nil {
 			return err
 		}
+		for _, lit := range triggers[f[2]] {
+			l.triggers.add(lit, len(l.rules))
+		}
 		l.rules = append(l.rules, &rule{re: &lazyRegexp{src: f[2]}, filter: triggers[f[2]], labels: labels})
 	case "I":
 		if triggers[f[1]] == nil {
 			return fmt.Errorf("idiom %q: no required literal", f[1])
+		}
+		for _, lit := range triggers[f[1]] {
+			l.idiomLits.add(lit, len(l.idioms))
 		}
 		l.idioms = append(l.idioms, &lazyRegexp{src: f[1]})
 	case "M":
