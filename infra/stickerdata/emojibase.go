@@ -78,8 +78,9 @@ func readEmojibase(dir string) ([]stickers.Sticker, error) {
 	return out, nil
 }
 
-// writeCatalog writes one JSON object per line, so that a data update diffs line by line.
-func writeCatalog(path string, emoji []stickers.Sticker) error {
+// writeLines writes stickers (the catalog, or one language's labels) one JSON
+// object per line, so that a data update diffs line by line.
+func writeLines(path string, emoji []stickers.Sticker) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -87,6 +88,9 @@ func writeCatalog(path string, emoji []stickers.Sticker) error {
 		if err := enc.Encode(s); err != nil {
 			return err
 		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }

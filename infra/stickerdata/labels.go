@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/mosaic-platform/mosaic/internal/stickers"
@@ -17,7 +14,7 @@ var languages = []string{"de", "es", "fr", "it", "ja"}
 // readLabels reads one locale's labels and tags for the catalog's emoji, in
 // catalog order. An emoji the locale does not name keeps no entry (search in
 // that language then falls back to nothing for it, never to English words).
-func readLabels(dir, lang string, emoji []stickers.Sticker) ([]stickers.Label, error) {
+func readLabels(dir, lang string, emoji []stickers.Sticker) ([]stickers.Sticker, error) {
 	var data []emojibaseEntry
 	if err := readJSON(filepath.Join(dir, lang, "data.json"), &data); err != nil {
 		return nil, err
@@ -26,32 +23,16 @@ func readLabels(dir, lang string, emoji []stickers.Sticker) ([]stickers.Label, e
 	for _, e := range data {
 		byID[e.Hexcode] = e
 	}
-	out := make([]stickers.Label, 0, len(emoji))
+	out := make([]stickers.Sticker, 0, len(emoji))
 	for _, s := range emoji {
 		e, ok := byID[s.ID]
 		if !ok || e.Label == "" {
 			continue
 		}
-		out = append(out, stickers.Label{ID: s.ID, Title: e.Label, Tags: e.Tags})
+		out = append(out, stickers.Sticker{ID: s.ID, Title: e.Label, Tags: e.Tags})
 	}
 	if len(out) < len(emoji)*9/10 {
 		return nil, fmt.Errorf("emojibase-data %s: only %d of %d emoji labelled; has the package layout changed?", lang, len(out), len(emoji))
 	}
 	return out, nil
-}
-
-// writeLabels writes one JSON object per line, like the catalog.
-func writeLabels(path string, labels []stickers.Label) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for _, l := range labels {
-		if err := enc.Encode(l); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
 }

@@ -65,7 +65,7 @@ func run(npmDir string, out outputs) error {
 	if len(emoji) < 1000 {
 		return fmt.Errorf("emojibase-data: only %d emoji read; has the package layout changed?", len(emoji))
 	}
-	if err := writeCatalog(out.catalog, emoji); err != nil {
+	if err := writeLines(out.catalog, emoji); err != nil {
 		return err
 	}
 	for _, lang := range languages {
@@ -74,7 +74,7 @@ func run(npmDir string, out outputs) error {
 			return err
 		}
 		path := filepath.Join(out.labels, lang+".jsonl")
-		if err := writeLabels(path, ls); err != nil {
+		if err := writeLines(path, ls); err != nil {
 			return err
 		}
 		fmt.Printf("%d %s labels -> %s\n", len(ls), lang, path)

@@ -20,7 +20,7 @@ func TestReadEmojibase(t *testing.T) {
 		t.Fatalf("stickers: %+v", got)
 	}
 	out := filepath.Join(t.TempDir(), "emoji.jsonl")
-	if err := writeCatalog(out, got); err != nil {
+	if err := writeLines(out, got); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(out)

@@ -71,14 +71,9 @@ func readLines[T any](data []byte, what string) ([]T, error) {
 // English is the catalog's own language: titles, tags and shortcodes are English.
 const English = "en"
 
-// Label is a sticker's name and tags in one language (emojibase-data's
-// localized label and tags).
-type Label struct {
-	ID    string   `json:"id"`
-	Title string   `json:"title"`
-	Tags  []string `json:"tags"`
-}
-
+// labelFiles hold, per language, each emoji's id, title and tags in it
+// (emojibase-data's localized label and tags), one Sticker a line.
+//
 //go:embed labels/*.jsonl
 var labelFiles embed.FS
 
@@ -106,11 +101,11 @@ func Localized(lang string) ([]Sticker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no %q labels in the catalog", lang)
 	}
-	labels, err := readLines[Label](data, lang+" labels")
+	labels, err := readLines[Sticker](data, lang+" labels")
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Label, len(labels))
+	byID := make(map[string]Sticker, len(labels))
 	for _, l := range labels {
 		byID[l.ID] = l
 	}

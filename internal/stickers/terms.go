@@ -12,36 +12,31 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// stopWords carry no meaning for sticker search ("cat in a park" is about a cat and a park).
-var stopWords = map[string]bool{
-	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true,
-	"by": true, "for": true, "from": true, "has": true, "have": true, "i": true, "in": true,
-	"into": true, "is": true, "it": true, "its": true, "me": true, "my": true, "of": true,
-	"on": true, "or": true, "our": true, "so": true, "that": true, "the": true, "their": true,
-	"this": true, "to": true, "was": true, "we": true, "were": true, "with": true, "you": true,
-	"your": true,
+// stopWords carry no meaning for sticker search ("cat in a park" is about a
+// cat and a park); for the other shipped languages, their articles,
+// prepositions and conjunctions ("pouce vers le haut" is about a thumb and up).
+var stopWords = map[string]map[string]bool{
+	English: wordSet("a an and are as at be by for from has have i in into is it its me my of on or our so that the their this to was we were with you your"),
+	"de":    wordSet("der die das den dem des ein eine einen einem einer und oder mit von vom im in am an auf zu zum zur"),
+	"es":    wordSet("el la los las un una unos unas de del y o con en al a por para"),
+	"fr":    wordSet("le la les l un une des de du d et ou avec en au aux a sur pour"), // "à" is "a" once folded, as terms are
+	"it":    wordSet("il lo la i gli le l un uno una di del della dei delle e o con in a al alla da per su"),
 }
 
-// Words splits s into lower-case words of letters and digits, dropping stop words.
-func Words(s string) []string {
-	fields := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	out := fields[:0]
-	for _, f := range fields {
-		if !stopWords[f] {
-			out = append(out, f)
-		}
+func wordSet(words string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		set[w] = true
 	}
-	return out
+	return set
 }
 
-// Terms returns the stemmed words of s, in order, repeats kept.
+// Terms returns the English terms of s, in order, repeats kept: lower-case
+// words of letters and digits, stemmed, stop words dropped.
 func Terms(s string) []string {
-	ws := Words(s)
-	out := ws[:0]
-	for _, w := range ws {
-		if st := Stem(w); !stopWords[st] { // "ins" stems to a stop word
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if st := Stem(w); !stopWords[English][w] && !stopWords[English][st] { // "ins" stems to a stop word
 			out = append(out, st)
 		}
 	}
@@ -78,27 +73,9 @@ type Analyzer struct {
 	stop map[string]bool
 }
 
-// foreignStopWords are the articles, prepositions and conjunctions of the
-// shipped languages: "pouce vers le haut" is about a thumb and up.
-var foreignStopWords = map[string][]string{
-	"de": {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "und", "oder", "mit", "von", "vom", "im", "in", "am", "an", "auf", "zu", "zum", "zur"},
-	"es": {"el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "y", "o", "con", "en", "al", "a", "por", "para"},
-	"fr": {"le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "et", "ou", "avec", "en", "au", "aux", "à", "a", "sur", "pour"},
-	"it": {"il", "lo", "la", "i", "gli", "le", "l", "un", "uno", "una", "di", "del", "della", "dei", "delle", "e", "o", "con", "in", "a", "al", "alla", "da", "per", "su"},
-}
-
 // AnalyzerFor returns the analyzer of lang (an ISO 639-1 code); any language
 // other than English gets the accent-folding, bigram-cutting analyzer.
-func AnalyzerFor(lang string) Analyzer {
-	a := Analyzer{lang: lang}
-	if ws := foreignStopWords[lang]; ws != nil {
-		a.stop = make(map[string]bool, len(ws))
-		for _, w := range ws {
-			a.stop[fold(w)] = true
-		}
-	}
-	return a
-}
+func AnalyzerFor(lang string) Analyzer { return Analyzer{lang: lang, stop: stopWords[lang]} }
 
 // Lang returns the analyzer's language.
 func (a Analyzer) Lang() string { return a.lang }
