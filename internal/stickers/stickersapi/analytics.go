@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/auth"
@@ -142,23 +142,17 @@ func (s *service) queriesByUsage(ctx context.Context) ([]stickers.Usage, error) 
 // analyticsOf reads the feedback of each query, a few at a time.
 func (s *service) analyticsOf(ctx context.Context, usages []stickers.Usage) ([]QueryAnalytics, error) {
 	out := make([]QueryAnalytics, len(usages))
-	errs := make([]error, len(usages))
-	sem := make(chan struct{}, analyticsConcurrency)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(analyticsConcurrency)
 	for i, u := range usages {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
+		g.Go(func() error {
 			counts, err := s.store.Feedback(ctx, u.Query)
-			errs[i] = err
 			out[i] = QueryAnalytics{Query: QueryUsage{Query: u.Display, Normalized: u.Query, Usage: u.Usage}, Feedback: scored(counts)}
+			return err
 		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

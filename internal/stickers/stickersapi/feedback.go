@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
@@ -264,26 +265,13 @@ func (s *service) allow(ctx context.Context, req events.APIGatewayV2HTTPRequest,
 // idempotent per client (its latest direction wins), so a client retrying
 // after a partial failure loses nothing and double-counts nothing.
 func (s *service) record(ctx context.Context, client string, votes []vote, at time.Time) error {
-	sem := make(chan struct{}, voteConcurrency)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
+	var g errgroup.Group
+	g.SetLimit(voteConcurrency)
 	for _, v := range votes {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
+		g.Go(func() error {
 			_, err := s.store.Vote(ctx, stickers.Vote{Query: v.query, Sticker: v.sticker, Client: client, Positive: v.positive}, at)
-			if err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
+			return err
 		})
 	}
-	wg.Wait()
-	return first
+	return g.Wait()
 }
