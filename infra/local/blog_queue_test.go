@@ -63,7 +63,7 @@ func (m *fakeModel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // TestBlogQueuePathThroughTheLocalRuntime runs the moderation queue as Lambda's
 // event source would (testdata/blog_queue.yaml: visibility 1 s, 2 receives,
-// then the DLQ), with the worker's classifier built by classify.FromEnv for a
+// then the DLQ), with the worker's classifier built by classifyapi.FromEnv for a
 // fake remote model: a model that keeps failing dead-letters the message and
 // leaves the post pending; the redrive route brings it back; a duplicate
 // delivery changes nothing.

@@ -66,9 +66,11 @@ func TestInternalNeverImportsInfra(t *testing.T) {
 }
 
 // TestDomainsKnowNoHTTP: a service's domain package holds types, rules and
-// stores; requests, responses and problems belong to its api package.
+// stores; requests, responses and problems belong to its api package, and so
+// does reading the function's environment (deps.go).
 func TestDomainsKnowNoHTTP(t *testing.T) {
-	forbidden := []string{"github.com/aws/aws-lambda-go/events", module + "internal/platform/apigw"}
+	forbidden := []string{"github.com/aws/aws-lambda-go/events", module + "internal/platform/apigw",
+		module + "internal/platform/function", module + "internal/platform/config", module + "internal/platform/awsclients"}
 	for _, svc := range services {
 		for _, f := range parseTree(t, "internal/"+svc) {
 			if f.test || filepath.Dir(f.path) != "internal/"+svc {
@@ -76,7 +78,7 @@ func TestDomainsKnowNoHTTP(t *testing.T) {
 			}
 			for _, imp := range f.imports {
 				if slices.Contains(forbidden, imp) {
-					t.Errorf("%s imports %s: the %s domain must not know HTTP (that is internal/%s/%sapi's job)", f.path, imp, svc, svc, svc)
+					t.Errorf("%s imports %s: the %s domain must not know HTTP nor its function's wiring (that is internal/%s/%sapi's job)", f.path, imp, svc, svc, svc)
 				}
 			}
 		}

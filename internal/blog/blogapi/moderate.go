@@ -10,6 +10,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/blog"
 	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
@@ -142,7 +143,7 @@ func verdict(results []classify.Result, version int64, now time.Time) blog.Moder
 }
 
 // NewModeratePosts builds the moderation worker (SQS) over the classifier
-// configured as classify.FromEnv documents (the embedded lexicon by default).
+// configured as classifyapi.FromEnv documents (the embedded lexicon by default).
 // It reads POSTS_TABLE, MODERATION_CONCURRENCY (messages of a batch classified
 // at once, default 4) and MODERATION_MAX_WARM_WAIT (how long one message waits
 // for a remote model that is loading, default 20s).
@@ -154,7 +155,7 @@ func NewModeratePosts(ctx context.Context, d function.Deps) (any, error) {
 	if err := l.Err(); err != nil {
 		return nil, err
 	}
-	c, err := classify.FromEnv(ctx, d)
+	c, err := classifyapi.FromEnv(ctx, d)
 	if err != nil {
 		return nil, fmt.Errorf("build the classifier: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/mosaic-platform/mosaic/internal/blog"
-	"github.com/mosaic-platform/mosaic/internal/classify"
+	"github.com/mosaic-platform/mosaic/internal/classify/classifyapi"
 	"github.com/mosaic-platform/mosaic/internal/platform/function"
 )
 
@@ -25,7 +25,7 @@ var benchParagraphs = []string{
 // classifier alone on the same paragraphs, is its baseline: the difference is
 // the worker's overhead and its two store calls.
 func BenchmarkModerate(b *testing.B) {
-	c, err := classify.FromEnv(context.Background(), function.Deps{})
+	c, err := classifyapi.FromEnv(context.Background(), function.Deps{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func BenchmarkModerate(b *testing.B) {
 }
 
 func BenchmarkClassifyParagraphs(b *testing.B) {
-	c, err := classify.FromEnv(context.Background(), function.Deps{})
+	c, err := classifyapi.FromEnv(context.Background(), function.Deps{})
 	if err != nil {
 		b.Fatal(err)
 	}
