@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogstest"
 	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
@@ -27,9 +26,9 @@ import (
 func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 
 func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
-	dialogstest.StoreContract(t, func(t *testing.T, now func() time.Time) dialogs.Store {
+	storeContract(t, func(t *testing.T, now func() time.Time) dialogs.Store {
 		db, table := emutest.Table(t, "DialogsTable")
-		s := dialogs.NewDynamoStore(db, table, dialogstest.ContractTTL)
+		s := dialogs.NewDynamoStore(db, table, contractTTL)
 		s.Now = now
 		return s
 	})
@@ -45,7 +44,7 @@ func TestRevocationRacingPushesLeavesNothing(t *testing.T) {
 		raceRevocation(t, db, table)
 	})
 	t.Run("minidyn", func(t *testing.T) {
-		db := dialogstest.MinidynClient(t)
+		db := emutest.EmbeddedDynamoDB(t)
 		raceRevocation(t, db, emutest.CreateTable(t, db, "DialogsTable", false))
 	})
 }
@@ -135,7 +134,7 @@ func raceRevocation(t *testing.T, db *dynamodb.Client, table string) {
 func TestCallsAreBounded(t *testing.T) {
 	ctx := context.Background()
 	db, table := emutest.Table(t, "DialogsTable")
-	counting := dialogstest.NewCounting(db)
+	counting := emutest.NewCounting(db)
 	s := dialogs.NewDynamoStore(counting, table, 0)
 	for i := range 60 {
 		id := fmt.Sprintf("d%d", i)
@@ -182,9 +181,9 @@ func TestCallsAreBounded(t *testing.T) {
 
 // TestDynamoStoreContractOnMinidyn holds make run's emulator to the same contract.
 func TestDynamoStoreContractOnMinidyn(t *testing.T) {
-	dialogstest.StoreContract(t, func(t *testing.T, now func() time.Time) dialogs.Store {
-		db := dialogstest.MinidynClient(t)
-		s := dialogs.NewDynamoStore(db, emutest.CreateTable(t, db, "DialogsTable", false), dialogstest.ContractTTL)
+	storeContract(t, func(t *testing.T, now func() time.Time) dialogs.Store {
+		db := emutest.EmbeddedDynamoDB(t)
+		s := dialogs.NewDynamoStore(db, emutest.CreateTable(t, db, "DialogsTable", false), contractTTL)
 		s.Now = now
 		return s
 	})

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mosaic-platform/mosaic/internal/dialogs"
-	"github.com/mosaic-platform/mosaic/internal/dialogs/dialogstest"
 	"github.com/mosaic-platform/mosaic/internal/platform/apigw"
 	"github.com/mosaic-platform/mosaic/internal/platform/cursor"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
@@ -363,7 +362,7 @@ func TestGetAndDelete(t *testing.T) {
 func TestCallsPerRequestAreBounded(t *testing.T) {
 	db, dialogsTable := emutest.Table(t, "DialogsTable")
 	_, idemTable := emutest.Table(t, "DialogsIdempotencyTable")
-	counting := dialogstest.NewCounting(db)
+	counting := emutest.NewCounting(db)
 	store := dialogs.NewDynamoStore(counting, dialogsTable, 0)
 	idem := queue.NewDynamoStore(counting, idemTable)
 	codec, err := cursor.NewCodec([]byte(strings.Repeat("k", cursor.MinSecretLen)))

@@ -14,7 +14,6 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
-	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
 
 // embedded returns a store on a fresh idempotency table of template.yaml in
@@ -27,7 +26,7 @@ func embedded(t *testing.T) *queue.DynamoStore {
 
 func TestDynamoStoreContract(t *testing.T) {
 	db, table := emutest.EmbeddedTable(t, "DialogsIdempotencyTable")
-	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
+	storeContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
 		s := queue.NewDynamoStore(db, table)
 		s.Now = now
 		return s
@@ -61,7 +60,7 @@ func TestDynamoStoreReadsTheRecordWhenNotReturned(t *testing.T) {
 	db, table := emutest.EmbeddedTable(t, "DialogsIdempotencyTable")
 	api := &noOldItem{API: db}
 	s := queue.NewDynamoStore(api, table)
-	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
+	storeContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
 		s.Now = now
 		return s
 	})

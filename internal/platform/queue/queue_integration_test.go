@@ -14,7 +14,6 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
-	"github.com/mosaic-platform/mosaic/internal/platform/queue/queuetest"
 )
 
 // The integration tests run the SQS publisher and the DynamoDB idempotency
@@ -25,7 +24,7 @@ func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 func TestDynamoStoreContractOnDynamoDBLocal(t *testing.T) {
 	t.Parallel()
 	db, table := emutest.Table(t, "DialogsIdempotencyTable")
-	queuetest.StoreContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
+	storeContract(t, func(_ *testing.T, now func() time.Time) queue.Store {
 		s := queue.NewDynamoStore(db, table)
 		s.Now = now
 		return s

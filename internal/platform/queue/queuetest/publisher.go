@@ -1,3 +1,5 @@
+// Package queuetest helps test code that uses package queue: a Publisher
+// that records what it is given.
 package queuetest
 
 import (

@@ -1,4 +1,4 @@
-package dialogstest
+package dialogs_test
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/clocktest"
 )
 
-// ContractTTL is the DIALOG_TTL the stores under contract must be built with.
-const ContractTTL = time.Hour
+// contractTTL is the DIALOG_TTL the stores under contract must be built with.
+const contractTTL = time.Hour
 
-// NewStore makes an empty store reading its time from now, with ContractTTL.
-type NewStore func(t *testing.T, now func() time.Time) dialogs.Store
+// storeMaker makes an empty store reading its time from now, with contractTTL.
+type storeMaker func(t *testing.T, now func() time.Time) dialogs.Store
 
-// StoreContract runs the behaviour every dialogs.Store must have.
-func StoreContract(t *testing.T, newStore NewStore) {
+// storeContract runs the behaviour every dialogs.Store must have.
+func storeContract(t *testing.T, newStore storeMaker) {
 	ctx := context.Background()
 	setup := func(t *testing.T) (dialogs.Store, *clocktest.Clock) {
 		// From the real time on: DynamoDB's TTL deletes by the real clock.
@@ -167,9 +167,9 @@ func StoreContract(t *testing.T, newStore NewStore) {
 	t.Run("a never-consented dialog expires after the TTL", func(t *testing.T) {
 		s, clock := setup(t)
 		mustAppend(t, s, "c1", "d1", msg("hello", "EN"))
-		clock.Advance(ContractTTL - time.Minute)
+		clock.Advance(contractTTL - time.Minute)
 		mustAppend(t, s, "c1", "d1", msg("still here", "EN")) // the expiry counts from the last message
-		clock.Advance(ContractTTL - time.Minute)
+		clock.Advance(contractTTL - time.Minute)
 		if d, err := s.Get(ctx, "c1", "d1"); err != nil || len(d.Messages) != 2 {
 			t.Fatalf("Get before expiry = %+v, %v", d, err)
 		}
@@ -190,7 +190,7 @@ func StoreContract(t *testing.T, newStore NewStore) {
 		s, clock := setup(t)
 		mustAppend(t, s, "c1", "d1", msg("hello", "EN"))
 		mustConsent(t, s, "d1", true)
-		clock.Advance(10 * ContractTTL)
+		clock.Advance(10 * contractTTL)
 		if _, err := s.Get(ctx, "c1", "d1"); err != nil {
 			t.Fatalf("Get long after consent = %v", err)
 		}

@@ -1,17 +1,12 @@
-// Package dialogstest holds what the Dialogs service's tests share: a
-// DynamoDB client that counts its calls, a minidyn client, and the contract
-// every dialogs.Store passes.
-package dialogstest
+package emutest
 
 import (
 	"context"
 	"sync"
-	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
-	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 )
 
 // Counting is a DynamoDB client that counts its calls per operation.
@@ -86,7 +81,3 @@ func (c *Counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemIn
 	c.add("BatchGetItem")
 	return c.API.BatchGetItem(ctx, in, opts...)
 }
-
-// MinidynClient returns a DynamoDB client on a fresh in-process server of
-// the embedded emulator `make run` uses.
-func MinidynClient(t testing.TB) *dynamodb.Client { return emutest.EmbeddedDynamoDB(t) }

@@ -1,13 +1,4 @@
-// Package queuetest helps test code that uses package queue: the contract every
-// queue.Store passes (so that the in-memory store, DynamoDB Local and DynamoDB
-// itself are held to one behaviour) and a recording Publisher.
-//
-//	queuetest.StoreContract(t, func(t *testing.T, now func() time.Time) queue.Store {
-//		s := queue.NewDynamoStore(db, table)
-//		s.Now = now
-//		return s
-//	})
-package queuetest
+package queue_test
 
 import (
 	"context"
@@ -20,10 +11,10 @@ import (
 	"github.com/mosaic-platform/mosaic/internal/platform/queue"
 )
 
-// StoreContract runs the Store contract on stores made by newStore, which must
+// storeContract runs the Store contract on stores made by newStore, which must
 // make the store read its time from now. Each case uses its own keys, so one
 // table may serve every case.
-func StoreContract(t *testing.T, newStore func(t *testing.T, now func() time.Time) queue.Store) {
+func storeContract(t *testing.T, newStore func(t *testing.T, now func() time.Time) queue.Store) {
 	ctx := context.Background()
 	setup := func(t *testing.T) (queue.Store, *clocktest.Clock, string) {
 		// From the real time on: DynamoDB's TTL deletes items whose expires_at
