@@ -15,9 +15,9 @@ var testStart = time.Now().UTC().Truncate(time.Second)
 func start() time.Time { return testStart }
 
 // newTestBroker opens a broker on a fresh directory with a manual clock and the given queues.
-func newTestBroker(t *testing.T, queues ...QueueConfig) (*Broker, *ManualClock, string) {
+func newTestBroker(t *testing.T, queues ...QueueConfig) (*Broker, *manualClock, string) {
 	t.Helper()
-	clock := NewManualClock(start())
+	clock := newManualClock(start())
 	dir := t.TempDir()
 	b, err := New(dir, clock)
 	if err != nil {
