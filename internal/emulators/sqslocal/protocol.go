@@ -26,26 +26,26 @@ type server struct {
 func (b *Broker) Handler() http.Handler {
 	s := &server{b: b}
 	s.ops = map[string]operation{
-		"SendMessage":                  s.sendMessage,
-		"SendMessageBatch":             s.sendMessageBatch,
-		"ReceiveMessage":               s.receiveMessage,
-		"DeleteMessage":                s.deleteMessage,
-		"DeleteMessageBatch":           s.deleteMessageBatch,
-		"ChangeMessageVisibility":      s.changeMessageVisibility,
-		"ChangeMessageVisibilityBatch": s.changeMessageVisibilityBatch,
-		"CreateQueue":                  s.createQueue,
-		"GetQueueUrl":                  s.getQueueURL,
-		"GetQueueAttributes":           s.getQueueAttributes,
-		"SetQueueAttributes":           s.setQueueAttributes,
-		"ListQueues":                   s.listQueues,
-		"DeleteQueue":                  s.deleteQueue,
-		"PurgeQueue":                   s.purgeQueue,
-		"ListDeadLetterSourceQueues":   s.listDeadLetterSourceQueues,
-		"StartMessageMoveTask":         s.startMessageMoveTask,
-		"ListMessageMoveTasks":         s.listMessageMoveTasks,
-		"TagQueue":                     s.tagQueue,
-		"UntagQueue":                   s.untagQueue,
-		"ListQueueTags":                s.listQueueTags,
+		"SendMessage":                  queued(s.sendMessage),
+		"SendMessageBatch":             queued(s.sendMessageBatch),
+		"ReceiveMessage":               queued(s.receiveMessage),
+		"DeleteMessage":                queued(s.deleteMessage),
+		"DeleteMessageBatch":           queued(s.deleteMessageBatch),
+		"ChangeMessageVisibility":      queued(s.changeMessageVisibility),
+		"ChangeMessageVisibilityBatch": queued(s.changeMessageVisibilityBatch),
+		"CreateQueue":                  decoded(s.createQueue),
+		"GetQueueUrl":                  decoded(s.getQueueURL),
+		"GetQueueAttributes":           queued(s.getQueueAttributes),
+		"SetQueueAttributes":           queued(s.setQueueAttributes),
+		"ListQueues":                   decoded(s.listQueues),
+		"DeleteQueue":                  queued(s.deleteQueue),
+		"PurgeQueue":                   queued(s.purgeQueue),
+		"ListDeadLetterSourceQueues":   queued(s.listDeadLetterSourceQueues),
+		"StartMessageMoveTask":         decoded(s.startMessageMoveTask),
+		"ListMessageMoveTasks":         decoded(s.listMessageMoveTasks),
+		"TagQueue":                     queued(s.tagQueue),
+		"UntagQueue":                   queued(s.untagQueue),
+		"ListQueueTags":                queued(s.listQueueTags),
 	}
 	return s
 }
@@ -114,7 +114,6 @@ func writeError(w http.ResponseWriter, err error) {
 	}{shape, e.msg})
 }
 
-// decode reads a request body into v.
 // queueRequest is the QueueUrl that every per-queue action names; actions
 // with more fields embed it.
 type queueRequest struct {
@@ -123,14 +122,32 @@ type queueRequest struct {
 
 func (q queueRequest) queueName() (string, error) { return nameFromURL(q.QueueURL) }
 
-// decodeForQueue decodes a per-queue action's request and returns its queue's name.
-func decodeForQueue(body []byte, req interface{ queueName() (string, error) }) (string, error) {
-	if err := decode(body, req); err != nil {
-		return "", err
+// decoded makes an operation of a handler that takes its request decoded.
+func decoded[Req any](handle func(*http.Request, *Req) (any, error)) operation {
+	return func(r *http.Request, body []byte) (any, error) {
+		req := new(Req)
+		if err := decode(body, req); err != nil {
+			return nil, err
+		}
+		return handle(r, req)
 	}
-	return req.queueName()
 }
 
+// queued makes an operation of a per-queue handler: it also checks the QueueUrl and hands over the queue's name.
+func queued[Req any, P interface {
+	*Req
+	queueName() (string, error)
+}](handle func(r *http.Request, name string, req P) (any, error)) operation {
+	return decoded(func(r *http.Request, req *Req) (any, error) {
+		name, err := P(req).queueName()
+		if err != nil {
+			return nil, err
+		}
+		return handle(r, name, req)
+	})
+}
+
+// decode reads a request body into v.
 func decode(body []byte, v any) error {
 	if len(body) == 0 {
 		body = []byte("{}")

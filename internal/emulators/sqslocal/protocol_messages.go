@@ -85,15 +85,10 @@ func newSendResponse(id string, r sendResult) sendResponse {
 		MD5OfMessageSystemAttributes: r.MD5System, SequenceNumber: r.Sequence}
 }
 
-func (s *server) sendMessage(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		sendEntry
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) sendMessage(r *http.Request, name string, req *struct {
+	queueRequest
+	sendEntry
+}) (any, error) {
 	in, err := req.input(senderID(r))
 	if err != nil {
 		return nil, err
@@ -108,15 +103,10 @@ func (s *server) sendMessage(r *http.Request, body []byte) (any, error) {
 	return newSendResponse("", results[0]), nil
 }
 
-func (s *server) sendMessageBatch(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		Entries []sendEntry `json:"Entries"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) sendMessageBatch(r *http.Request, name string, req *struct {
+	queueRequest
+	Entries []sendEntry `json:"Entries"`
+}) (any, error) {
 	ids := make([]string, len(req.Entries))
 	total := 0
 	for i, e := range req.Entries {
@@ -177,20 +167,15 @@ type wireMessage struct {
 	MessageAttributes      map[string]wireAttribute `json:"MessageAttributes,omitempty"`
 }
 
-func (s *server) receiveMessage(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		AttributeNames              []string `json:"AttributeNames"`
-		MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
-		MessageAttributeNames       []string `json:"MessageAttributeNames"`
-		MaxNumberOfMessages         *int     `json:"MaxNumberOfMessages"`
-		VisibilityTimeout           *int     `json:"VisibilityTimeout"`
-		WaitTimeSeconds             *int     `json:"WaitTimeSeconds"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) receiveMessage(r *http.Request, name string, req *struct {
+	queueRequest
+	AttributeNames              []string `json:"AttributeNames"`
+	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
+	MessageAttributeNames       []string `json:"MessageAttributeNames"`
+	MaxNumberOfMessages         *int     `json:"MaxNumberOfMessages"`
+	VisibilityTimeout           *int     `json:"VisibilityTimeout"`
+	WaitTimeSeconds             *int     `json:"WaitTimeSeconds"`
+}) (any, error) {
 	cfg, err := s.b.queueConfig(name)
 	if err != nil {
 		return nil, err
@@ -270,15 +255,10 @@ func selected(names []string, name string) bool {
 	return false
 }
 
-func (s *server) deleteMessage(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		ReceiptHandle string `json:"ReceiptHandle"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) deleteMessage(_ *http.Request, name string, req *struct {
+	queueRequest
+	ReceiptHandle string `json:"ReceiptHandle"`
+}) (any, error) {
 	if req.ReceiptHandle == "" {
 		return nil, errMissingParam("ReceiptHandle")
 	}
@@ -312,18 +292,13 @@ func newBatchResponse(ids []string, errs []error) batchResponse {
 	return out
 }
 
-func (s *server) deleteMessageBatch(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		Entries []struct {
-			ID            string `json:"Id"`
-			ReceiptHandle string `json:"ReceiptHandle"`
-		} `json:"Entries"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) deleteMessageBatch(_ *http.Request, name string, req *struct {
+	queueRequest
+	Entries []struct {
+		ID            string `json:"Id"`
+		ReceiptHandle string `json:"ReceiptHandle"`
+	} `json:"Entries"`
+}) (any, error) {
 	ids := make([]string, len(req.Entries))
 	handles := make([]string, len(req.Entries))
 	for i, e := range req.Entries {
@@ -339,16 +314,11 @@ func (s *server) deleteMessageBatch(_ *http.Request, body []byte) (any, error) {
 	return newBatchResponse(ids, errs), nil
 }
 
-func (s *server) changeMessageVisibility(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		ReceiptHandle     string `json:"ReceiptHandle"`
-		VisibilityTimeout *int   `json:"VisibilityTimeout"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) changeMessageVisibility(_ *http.Request, name string, req *struct {
+	queueRequest
+	ReceiptHandle     string `json:"ReceiptHandle"`
+	VisibilityTimeout *int   `json:"VisibilityTimeout"`
+}) (any, error) {
 	if req.VisibilityTimeout == nil {
 		return nil, errMissingParam("VisibilityTimeout")
 	}
@@ -359,19 +329,14 @@ func (s *server) changeMessageVisibility(_ *http.Request, body []byte) (any, err
 	return struct{}{}, errs[0]
 }
 
-func (s *server) changeMessageVisibilityBatch(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		Entries []struct {
-			ID                string `json:"Id"`
-			ReceiptHandle     string `json:"ReceiptHandle"`
-			VisibilityTimeout int    `json:"VisibilityTimeout"`
-		} `json:"Entries"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) changeMessageVisibilityBatch(_ *http.Request, name string, req *struct {
+	queueRequest
+	Entries []struct {
+		ID                string `json:"Id"`
+		ReceiptHandle     string `json:"ReceiptHandle"`
+		VisibilityTimeout int    `json:"VisibilityTimeout"`
+	} `json:"Entries"`
+}) (any, error) {
 	ids := make([]string, len(req.Entries))
 	changes := make([]visibilityChange, len(req.Entries))
 	for i, e := range req.Entries {

@@ -2,19 +2,18 @@ package sqslocal
 
 import (
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"slices"
 )
 
-func (s *server) createQueue(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		QueueName  string            `json:"QueueName"`
-		Attributes map[string]string `json:"Attributes"`
-		Tags       map[string]string `json:"tags"`
-	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
+type createQueueRequest struct {
+	QueueName  string            `json:"QueueName"`
+	Attributes map[string]string `json:"Attributes"`
+	Tags       map[string]string `json:"tags"`
+}
+
+func (s *server) createQueue(r *http.Request, req *createQueueRequest) (any, error) {
 	if req.QueueName == "" {
 		return nil, errMissingParam("QueueName")
 	}
@@ -29,13 +28,9 @@ type queueURLResponse struct {
 	QueueURL string `json:"QueueUrl"`
 }
 
-func (s *server) getQueueURL(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		QueueName string `json:"QueueName"`
-	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
+func (s *server) getQueueURL(r *http.Request, req *struct {
+	QueueName string `json:"QueueName"`
+}) (any, error) {
 	if req.QueueName == "" {
 		return nil, errMissingParam("QueueName")
 	}
@@ -45,21 +40,10 @@ func (s *server) getQueueURL(r *http.Request, body []byte) (any, error) {
 	return queueURLResponse{QueueURL: QueueURL(endpoint(r), req.QueueName)}, nil
 }
 
-// queueName reads the body of an action that names nothing but a queue.
-func (s *server) queueName(body []byte) (string, error) {
-	var req queueRequest
-	return decodeForQueue(body, &req)
-}
-
-func (s *server) getQueueAttributes(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		AttributeNames []string `json:"AttributeNames"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) getQueueAttributes(_ *http.Request, name string, req *struct {
+	queueRequest
+	AttributeNames []string `json:"AttributeNames"`
+}) (any, error) {
 	attrs, err := s.b.queueAttributes(name, req.AttributeNames)
 	if err != nil {
 		return nil, err
@@ -69,15 +53,10 @@ func (s *server) getQueueAttributes(_ *http.Request, body []byte) (any, error) {
 	}{attrs}, nil
 }
 
-func (s *server) setQueueAttributes(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		Attributes map[string]string `json:"Attributes"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) setQueueAttributes(_ *http.Request, name string, req *struct {
+	queueRequest
+	Attributes map[string]string `json:"Attributes"`
+}) (any, error) {
 	return struct{}{}, s.b.setQueueAttributes(name, req.Attributes)
 }
 
@@ -102,15 +81,11 @@ func page(names []string, token string, max *int) (out []string, next string, er
 	return names, next, nil
 }
 
-func (s *server) listQueues(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		QueueNamePrefix string `json:"QueueNamePrefix"`
-		MaxResults      *int   `json:"MaxResults"`
-		NextToken       string `json:"NextToken"`
-	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
+func (s *server) listQueues(r *http.Request, req *struct {
+	QueueNamePrefix string `json:"QueueNamePrefix"`
+	MaxResults      *int   `json:"MaxResults"`
+	NextToken       string `json:"NextToken"`
+}) (any, error) {
 	names, err := s.b.queueNames(req.QueueNamePrefix)
 	if err != nil {
 		return nil, err
@@ -133,16 +108,11 @@ func (s *server) listQueues(r *http.Request, body []byte) (any, error) {
 	return out, nil
 }
 
-func (s *server) listDeadLetterSourceQueues(r *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		MaxResults *int   `json:"MaxResults"`
-		NextToken  string `json:"NextToken"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) listDeadLetterSourceQueues(r *http.Request, name string, req *struct {
+	queueRequest
+	MaxResults *int   `json:"MaxResults"`
+	NextToken  string `json:"NextToken"`
+}) (any, error) {
 	names, err := s.b.deadLetterSources(name)
 	if err != nil {
 		return nil, err
@@ -161,30 +131,18 @@ func (s *server) listDeadLetterSourceQueues(r *http.Request, body []byte) (any, 
 	return out, nil
 }
 
-func (s *server) deleteQueue(_ *http.Request, body []byte) (any, error) {
-	name, err := s.queueName(body)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) deleteQueue(_ *http.Request, name string, _ *queueRequest) (any, error) {
 	return struct{}{}, s.b.deleteQueue(name)
 }
 
-func (s *server) purgeQueue(_ *http.Request, body []byte) (any, error) {
-	name, err := s.queueName(body)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) purgeQueue(_ *http.Request, name string, _ *queueRequest) (any, error) {
 	return struct{}{}, s.b.purge(name)
 }
 
-func (s *server) startMessageMoveTask(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		SourceArn      string `json:"SourceArn"`
-		DestinationArn string `json:"DestinationArn"`
-	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
+func (s *server) startMessageMoveTask(_ *http.Request, req *struct {
+	SourceArn      string `json:"SourceArn"`
+	DestinationArn string `json:"DestinationArn"`
+}) (any, error) {
 	if req.SourceArn == "" {
 		return nil, errMissingParam("SourceArn")
 	}
@@ -197,14 +155,10 @@ func (s *server) startMessageMoveTask(_ *http.Request, body []byte) (any, error)
 	}{handle}, nil
 }
 
-func (s *server) listMessageMoveTasks(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		SourceArn  string `json:"SourceArn"`
-		MaxResults *int   `json:"MaxResults"`
-	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
+func (s *server) listMessageMoveTasks(_ *http.Request, req *struct {
+	SourceArn  string `json:"SourceArn"`
+	MaxResults *int   `json:"MaxResults"`
+}) (any, error) {
 	name, err := nameFromARN(req.SourceArn)
 	if err != nil {
 		return nil, err
@@ -240,31 +194,17 @@ func (s *server) listMessageMoveTasks(_ *http.Request, body []byte) (any, error)
 	return out, nil
 }
 
-func (s *server) tagQueue(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		Tags map[string]string `json:"Tags"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, s.b.updateTags(name, func(t map[string]string) {
-		for k, v := range req.Tags {
-			t[k] = v
-		}
-	})
+func (s *server) tagQueue(_ *http.Request, name string, req *struct {
+	queueRequest
+	Tags map[string]string `json:"Tags"`
+}) (any, error) {
+	return struct{}{}, s.b.updateTags(name, func(t map[string]string) { maps.Copy(t, req.Tags) })
 }
 
-func (s *server) untagQueue(_ *http.Request, body []byte) (any, error) {
-	var req struct {
-		queueRequest
-		TagKeys []string `json:"TagKeys"`
-	}
-	name, err := decodeForQueue(body, &req)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) untagQueue(_ *http.Request, name string, req *struct {
+	queueRequest
+	TagKeys []string `json:"TagKeys"`
+}) (any, error) {
 	return struct{}{}, s.b.updateTags(name, func(t map[string]string) {
 		for _, k := range req.TagKeys {
 			delete(t, k)
@@ -272,11 +212,7 @@ func (s *server) untagQueue(_ *http.Request, body []byte) (any, error) {
 	})
 }
 
-func (s *server) listQueueTags(_ *http.Request, body []byte) (any, error) {
-	name, err := s.queueName(body)
-	if err != nil {
-		return nil, err
-	}
+func (s *server) listQueueTags(_ *http.Request, name string, _ *queueRequest) (any, error) {
 	tags, err := s.b.queueTags(name)
 	if err != nil {
 		return nil, err
