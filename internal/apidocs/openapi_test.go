@@ -20,7 +20,7 @@ import (
 // TestRoutesMatchTemplate: every route of template.yaml is documented, and
 // every documented operation is deployed.
 func TestRoutesMatchTemplate(t *testing.T) {
-	openapitest.RoutesMatchTemplate(t)
+	routesMatchTemplate(t)
 }
 
 // TestDocumentIsValid: openapi.yaml is a sound OpenAPI 3.1 document (see openapitest.Check).

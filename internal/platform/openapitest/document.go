@@ -90,3 +90,13 @@ func isMethod(key string) bool {
 	}
 	return false
 }
+
+// Route is one HTTP route: a method and a path template such as /docs/{asset}.
+type Route struct {
+	Method string // upper case: GET, POST, ... (ANY for a template's catch-all)
+	Path   string // the path template, compared literally
+	Source string // where it is declared, for messages: a template event or an operationId
+}
+
+// String returns the route as API Gateway writes a route key: "GET /health".
+func (r Route) String() string { return r.Method + " " + r.Path }

@@ -45,13 +45,3 @@ func (p *Publisher) Messages() []queue.Message {
 	defer p.mu.Unlock()
 	return append([]queue.Message(nil), p.msgs...)
 }
-
-// Bodies returns the bodies published so far, in order, as T; it panics on a
-// body of another type, which is a bug in the test's subject.
-func Bodies[T any](p *Publisher) []T {
-	var out []T
-	for _, m := range p.Messages() {
-		out = append(out, m.Body.(T))
-	}
-	return out
-}
