@@ -35,10 +35,10 @@ func NewAuthorizer(_ context.Context, d function.Deps) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authorizer: %w", err)
 	}
-	return AuthorizeFrom(tokens), nil
+	return Authorize(tokens), nil
 }
 
-// Authorize returns the authorizer handler for tokens.
+// Authorize returns the authorizer handler for the tokens of src.
 //
 // It authorizes every request and leaves the decision to the handler: an
 // HTTP API answers a simple response of isAuthorized:false with a bare 403 it
@@ -48,13 +48,10 @@ func NewAuthorizer(_ context.Context, d function.Deps) (any, error) {
 // unknown one; [Require] in the handler turns that into the 401 or 403.
 // The decision depends on the token alone, never on the route, so API
 // Gateway may cache it per Authorization header (ReauthorizeEvery).
-// Neither the token nor its hash is logged.
-func Authorize(tokens Tokens) AuthorizerFunc { return AuthorizeFrom(StaticTokens(tokens)) }
-
-// AuthorizeFrom is Authorize over the tokens of src. When they cannot be read
+// Neither the token nor its hash is logged. When the tokens cannot be read
 // the authorizer fails (API Gateway answers 500) rather than reject a token
 // that may be valid; API Gateway does not cache a failure.
-func AuthorizeFrom(src *TokenSource) AuthorizerFunc {
+func Authorize(src *TokenSource) AuthorizerFunc {
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		tokens, err := src.Tokens(ctx)
 		if err != nil {

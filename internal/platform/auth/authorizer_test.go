@@ -56,7 +56,7 @@ func TestAuthorize(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	ctx := obs.WithLogger(context.Background(), slog.New(slog.NewJSONHandler(&logs, nil)))
-	authorize := Authorize(testTokens(t))
+	authorize := Authorize(StaticTokens(testTokens(t)))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, err := authorize(ctx, authorizerRequest(tt.header))
@@ -87,7 +87,7 @@ func TestAuthorize(t *testing.T) {
 
 func TestAuthorizeIdentitySourceOnly(t *testing.T) {
 	req := events.APIGatewayV2CustomAuthorizerV2Request{IdentitySource: []string{"Bearer dev-writer"}}
-	resp, _ := Authorize(testTokens(t))(context.Background(), req)
+	resp, _ := Authorize(StaticTokens(testTokens(t)))(context.Background(), req)
 	if resp.Context[ContextRole] != "writer" {
 		t.Errorf("role = %v", resp.Context[ContextRole])
 	}

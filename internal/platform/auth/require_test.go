@@ -112,7 +112,7 @@ func TestRequireThroughHandle(t *testing.T) {
 		{"", 401},
 	}
 	for _, tt := range tests {
-		auth, _ := Authorize(tokens)(context.Background(), authorizerRequest(tt.header))
+		auth, _ := Authorize(StaticTokens(tokens))(context.Background(), authorizerRequest(tt.header))
 		req := withAuthorizer(auth.Context)
 		resp, _ := h(context.Background(), req)
 		if resp.StatusCode != tt.status {

@@ -30,7 +30,7 @@ func (h *hashStore) GetSecretValue(_ context.Context, in *secretsmanager.GetSecr
 func TestAuthorizerReadsHashesFromTheSecret(t *testing.T) {
 	store := &hashStore{value: secret.Unset, down: true}
 	src := &TokenSource{secret: secret.FromSecretsManager("TOKEN_HASHES", "arn:t", store, nil)}
-	authorize := AuthorizeFrom(src)
+	authorize := Authorize(src)
 	req := events.APIGatewayV2CustomAuthorizerV2Request{RouteKey: "GET /data", Headers: map[string]string{"authorization": "Bearer dev-admin"}}
 
 	if _, err := authorize(context.Background(), req); err == nil {
@@ -43,7 +43,7 @@ func TestAuthorizerReadsHashesFromTheSecret(t *testing.T) {
 	}
 
 	fresh := &TokenSource{secret: secret.FromSecretsManager("TOKEN_HASHES", "arn:t", &hashStore{value: "admin:" + devAdminHash}, nil)}
-	resp, err = AuthorizeFrom(fresh)(context.Background(), req)
+	resp, err = Authorize(fresh)(context.Background(), req)
 	if err != nil || resp.Context[ContextRole] != "admin" {
 		t.Fatalf("set secret: %+v, %v; want admin", resp, err)
 	}

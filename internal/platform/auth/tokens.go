@@ -96,9 +96,6 @@ func (t Tokens) Role(token string) Role {
 	return t.roles[HashToken(token)]
 }
 
-// Len returns the number of known tokens.
-func (t Tokens) Len() int { return len(t.roles) }
-
 // HashList renders t as TOKEN_HASHES reads it, sorted: what the local runtime
 // hands its authorizer after ParseTokens.
 func (t Tokens) HashList() string {

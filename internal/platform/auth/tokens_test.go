@@ -152,3 +152,6 @@ func TestParseAuthorization(t *testing.T) {
 		}
 	}
 }
+
+// Len returns the number of known tokens.
+func (t Tokens) Len() int { return len(t.roles) }

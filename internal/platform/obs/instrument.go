@@ -24,12 +24,6 @@ func WithFunctionName(name string) Option {
 	return func(in *instrumented) { in.function = name }
 }
 
-// WithMetricsOutput sets where the EMF lines go, always (default: see
-// MetricsOutput).
-func WithMetricsOutput(w io.Writer) Option {
-	return func(in *instrumented) { in.metricsOut = w }
-}
-
 // MetricsEnv turns the EMF documents on or off outside Lambda: on, 1 or true
 // writes them, off, 0 or false drops them.
 const MetricsEnv = "MOSAIC_METRICS"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"testing"
 
@@ -133,4 +134,10 @@ func TestMetricsOutput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// WithMetricsOutput sets where the EMF lines go, always (default: see
+// MetricsOutput).
+func WithMetricsOutput(w io.Writer) Option {
+	return func(in *instrumented) { in.metricsOut = w }
 }
