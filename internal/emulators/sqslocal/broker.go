@@ -112,7 +112,7 @@ func (b *Broker) putQueue(cfg QueueConfig, strict bool) error {
 		return nil
 	}
 	if ok && (strict || q.cfg.FIFO != cfg.FIFO) {
-		return errQueueExists(cfg.Name)
+		return newAPIError("QueueNameExists", "QueueAlreadyExists", http.StatusBadRequest, "A queue named %q already exists with different attributes.", cfg.Name)
 	}
 	rec := queueRecord{Config: cfg, Created: now, Modified: now}
 	if ok {
@@ -157,7 +157,7 @@ func (b *Broker) queue(name string) (*queue, error) {
 	}
 	q, ok := b.queues[name]
 	if !ok {
-		return nil, errNoQueue(name)
+		return nil, newAPIError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", http.StatusBadRequest, "The specified queue %q does not exist.", name)
 	}
 	return q, nil
 }
@@ -193,15 +193,12 @@ func nameFromURL(queueURL string) (string, error) {
 	if queueURL == "" {
 		return "", errMissingParam("QueueUrl")
 	}
-	u, err := url.Parse(queueURL)
-	if err != nil {
-		return "", newAPIError("InvalidAddress", "InvalidAddress", http.StatusNotFound, "The address %s is not valid for this endpoint.", queueURL)
+	if u, err := url.Parse(queueURL); err == nil {
+		if name := u.Path[strings.LastIndex(u.Path, "/")+1:]; name != "" {
+			return name, nil
+		}
 	}
-	name := u.Path[strings.LastIndex(u.Path, "/")+1:]
-	if name == "" {
-		return "", newAPIError("InvalidAddress", "InvalidAddress", http.StatusNotFound, "The address %s is not valid for this endpoint.", queueURL)
-	}
-	return name, nil
+	return "", newAPIError("InvalidAddress", "InvalidAddress", http.StatusNotFound, "The address %s is not valid for this endpoint.", queueURL)
 }
 
 // isAPIError reports whether err is an SQS error a client caused, as opposed to a storage failure.

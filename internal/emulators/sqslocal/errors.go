@@ -20,44 +20,24 @@ func newAPIError(shape, code string, status int, format string, args ...any) *ap
 	return &apiError{shape: shape, code: code, status: status, msg: fmt.Sprintf(format, args...)}
 }
 
-func errNoQueue(name string) *apiError {
-	return newAPIError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", http.StatusBadRequest,
-		"The specified queue %q does not exist.", name)
+// invalid is a 400 whose query-compatible code is its shape's name, e.g. InvalidAttributeValue.
+func invalid(shape, format string, args ...any) *apiError {
+	return newAPIError(shape, shape, http.StatusBadRequest, format, args...)
 }
 
-func errQueueExists(name string) *apiError {
-	return newAPIError("QueueNameExists", "QueueAlreadyExists", http.StatusBadRequest,
-		"A queue named %q already exists with different attributes.", name)
+// sqsError is a 400 whose query-compatible code is its shape's name in SQS's namespace.
+func sqsError(shape, format string, args ...any) *apiError {
+	return newAPIError(shape, "AWS.SimpleQueueService."+shape, http.StatusBadRequest, format, args...)
 }
 
 func errInvalidParam(format string, args ...any) *apiError {
-	return newAPIError("InvalidParameterValue", "InvalidParameterValue", http.StatusBadRequest, format, args...)
+	return invalid("InvalidParameterValue", format, args...)
 }
 
 func errMissingParam(name string) *apiError {
-	return newAPIError("MissingParameter", "MissingParameter", http.StatusBadRequest,
-		"The request must contain the parameter %s.", name)
-}
-
-func errInvalidAttributeName(name string) *apiError {
-	return newAPIError("InvalidAttributeName", "InvalidAttributeName", http.StatusBadRequest,
-		"Unknown attribute %s.", name)
-}
-
-func errInvalidAttributeValue(format string, args ...any) *apiError {
-	return newAPIError("InvalidAttributeValue", "InvalidAttributeValue", http.StatusBadRequest, format, args...)
-}
-
-func errInvalidContents(format string, args ...any) *apiError {
-	return newAPIError("InvalidMessageContents", "InvalidMessageContents", http.StatusBadRequest, format, args...)
+	return invalid("MissingParameter", "The request must contain the parameter %s.", name)
 }
 
 func errReceiptInvalid(handle string) *apiError {
-	return newAPIError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", http.StatusBadRequest,
-		"The input receipt handle %q is not a valid receipt handle.", handle)
-}
-
-func errNotInflight() *apiError {
-	return newAPIError("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight", http.StatusBadRequest,
-		"The message referred to is not in flight.")
+	return invalid("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", handle)
 }

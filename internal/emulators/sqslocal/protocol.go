@@ -182,21 +182,17 @@ func senderID(r *http.Request) string {
 func checkBatch(ids []string) error {
 	switch {
 	case len(ids) == 0:
-		return newAPIError("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest", http.StatusBadRequest,
-			"There should be at least one entry in the request.")
+		return sqsError("EmptyBatchRequest", "There should be at least one entry in the request.")
 	case len(ids) > 10:
-		return newAPIError("TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", http.StatusBadRequest,
-			"Maximum number of entries per request are 10. You have sent %d.", len(ids))
+		return sqsError("TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent %d.", len(ids))
 	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if !validBatchID(id) {
-			return newAPIError("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId", http.StatusBadRequest,
-				"A batch entry id can only contain alphanumeric characters, hyphens and underscores, and be at most 80 letters long; %q is not.", id)
+			return sqsError("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores, and be at most 80 letters long; %q is not.", id)
 		}
 		if seen[id] {
-			return newAPIError("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", http.StatusBadRequest,
-				"Id %s repeated.", id)
+			return sqsError("BatchEntryIdsNotDistinct", "Id %s repeated.", id)
 		}
 		seen[id] = true
 	}

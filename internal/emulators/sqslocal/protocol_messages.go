@@ -122,8 +122,7 @@ func (s *server) sendMessageBatch(r *http.Request, name string, req *struct {
 		return nil, err
 	}
 	if total > maxMessageSize {
-		return nil, newAPIError("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong", http.StatusBadRequest,
-			"Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxMessageSize, total)
+		return nil, sqsError("BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxMessageSize, total)
 	}
 	// Entries that fail decoding never reach the broker; the others go in one write.
 	out := struct {

@@ -78,7 +78,7 @@ func (c QueueConfig) validate() error {
 	}
 	for _, ch := range checks {
 		if !ch.ok {
-			return errInvalidAttributeValue("queue %s: %s.", c.Name, ch.msg)
+			return invalid("InvalidAttributeValue", "queue %s: %s.", c.Name, ch.msg)
 		}
 	}
 	return nil

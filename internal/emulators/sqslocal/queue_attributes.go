@@ -32,7 +32,7 @@ func applyQueueAttributes(cfg *QueueConfig, attrs map[string]string) error {
 		case "FifoQueue":
 			var fifo bool
 			if fifo, err = boolAttr(name, v); err == nil && fifo != cfg.FIFO {
-				err = errInvalidAttributeValue("FifoQueue must be true for a queue whose name ends in .fifo, and only for one.")
+				err = invalid("InvalidAttributeValue", "FifoQueue must be true for a queue whose name ends in .fifo, and only for one.")
 			}
 		case "ContentBasedDeduplication":
 			cfg.ContentBasedDeduplication, err = boolAttr(name, v)
@@ -42,7 +42,7 @@ func applyQueueAttributes(cfg *QueueConfig, attrs map[string]string) error {
 			"SqsManagedSseEnabled", "DeduplicationScope", "FifoThroughputLimit":
 			// Accepted for compatibility; access control and encryption mean nothing locally.
 		default:
-			err = errInvalidAttributeName(name)
+			err = invalid("InvalidAttributeName", "Unknown attribute %s.", name)
 		}
 		if err != nil {
 			return err
@@ -59,7 +59,7 @@ func secondsAttr(name, v string) (time.Duration, error) {
 func intAttr(name, v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		return 0, errInvalidAttributeValue("Invalid value for the parameter %s: %q is not an integer.", name, v)
+		return 0, invalid("InvalidAttributeValue", "Invalid value for the parameter %s: %q is not an integer.", name, v)
 	}
 	return n, nil
 }
@@ -67,7 +67,7 @@ func intAttr(name, v string) (int, error) {
 func boolAttr(name, v string) (bool, error) {
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, errInvalidAttributeValue("Invalid value for the parameter %s: %q is not true or false.", name, v)
+		return false, invalid("InvalidAttributeValue", "Invalid value for the parameter %s: %q is not true or false.", name, v)
 	}
 	return b, nil
 }
@@ -79,7 +79,7 @@ func parseRedrivePolicy(v string) (string, int, error) {
 	}
 	var p redrivePolicy
 	if err := json.Unmarshal([]byte(v), &p); err != nil {
-		return "", 0, errInvalidAttributeValue("Invalid value for the parameter RedrivePolicy: %v.", err)
+		return "", 0, invalid("InvalidAttributeValue", "Invalid value for the parameter RedrivePolicy: %v.", err)
 	}
 	dlq, err := nameFromARN(p.DeadLetterTargetArn)
 	if err != nil {
@@ -87,7 +87,7 @@ func parseRedrivePolicy(v string) (string, int, error) {
 	}
 	n, err := strconv.Atoi(strings.Trim(string(p.MaxReceiveCount), `"`))
 	if err != nil || n < 1 {
-		return "", 0, errInvalidAttributeValue("Invalid value for the parameter RedrivePolicy: maxReceiveCount must be 1 to 1000.")
+		return "", 0, invalid("InvalidAttributeValue", "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be 1 to 1000.")
 	}
 	return dlq, n, nil
 }
@@ -136,7 +136,7 @@ func selectAttributes(all map[string]string, names []string) (map[string]string,
 		case knownQueueAttribute(n):
 			// Known but unset here (RedrivePolicy, FIFO-only ones): SQS leaves it out.
 		default:
-			return nil, errInvalidAttributeName(n)
+			return nil, invalid("InvalidAttributeName", "Unknown attribute %s.", n)
 		}
 	}
 	return out, nil

@@ -225,7 +225,7 @@ func (b *Broker) changeVisibility(name string, changes []visibilityChange) ([]er
 		case c.timeout < 0 || c.timeout > maxVisibility:
 			errs[i] = errInvalidParam("Value %s for parameter VisibilityTimeout is invalid. Reason: it must be 0 to 43200.", seconds(c.timeout))
 		case m.receipt != nonce || !m.inFlight(now):
-			errs[i] = errNotInflight()
+			errs[i] = sqsError("MessageNotInflight", "The message referred to is not in flight.")
 		default:
 			m.VisibleAt = now.Add(c.timeout)
 		}

@@ -114,7 +114,7 @@ func (q *queue) newMessage(s sendInput, now time.Time) (*message, error) {
 		return nil, errMissingParam("MessageBody")
 	}
 	if !validChars(s.Body) {
-		return nil, errInvalidContents("Invalid binary character in the message body: only #x9, #xA, #xD and #x20 to #x10FFFF (without surrogates, #xFFFE and #xFFFF) are allowed.")
+		return nil, invalid("InvalidMessageContents", "Invalid binary character in the message body: only #x9, #xA, #xD and #x20 to #x10FFFF (without surrogates, #xFFFE and #xFFFF) are allowed.")
 	}
 	attrSize, err := validateAttributes(s.Attributes)
 	if err != nil {
