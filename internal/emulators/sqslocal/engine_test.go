@@ -251,9 +251,9 @@ func TestRedriveBack(t *testing.T) {
 	if c := counts(t, b, "dlq"); c[0] != 1 {
 		t.Fatalf("dlq counts %v", c)
 	}
-	n, err := b.Redrive("dlq", "")
+	n, _, err := b.move("dlq", "")
 	if err != nil || n != 1 {
-		t.Fatalf("Redrive = %d, %v", n, err)
+		t.Fatalf("move = %d, %v", n, err)
 	}
 	got := receiveNow(t, b, "q", 1)
 	if len(got) != 1 || got[0].msg.ReceiveCount != 1 {

@@ -2,7 +2,6 @@ package sqslocal
 
 import (
 	"crypto/rand"
-	"fmt"
 	"time"
 )
 
@@ -17,18 +16,9 @@ type moveTask struct {
 	started     time.Time
 }
 
-// Redrive moves every message waiting in queue source (typically a dead-letter queue)
+// move moves every message waiting in queue source (typically a dead-letter queue)
 // to destination, or back to the queue each came from when destination is "", with
-// its receive count reset. It returns how many messages moved.
-func (b *Broker) Redrive(source, destination string) (int, error) {
-	moved, _, err := b.move(source, destination)
-	if err != nil {
-		return moved, fmt.Errorf("sqslocal: redrive %s: %w", source, err)
-	}
-	return moved, nil
-}
-
-// move is Redrive's engine; it also reports how many messages it looked at.
+// its receive count reset. It returns how many messages moved and how many it looked at.
 func (b *Broker) move(source, destination string) (moved, candidates int, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
