@@ -116,26 +116,37 @@ func newID() string {
 
 func (s *Store) blobPath(id string) string { return filepath.Join(s.dir, "blobs", id) }
 
-// writeBlob streams r into a new body file and returns its id, size and MD5.
-func (s *Store) writeBlob(r io.Reader) (id string, size int64, sum []byte, err error) {
+// writeBlob streams r, which must hold size bytes, into a new body file and returns its id and MD5.
+func (s *Store) writeBlob(r io.Reader, size int64) (id string, sum []byte, err error) {
 	id = newID()
-	f, err := os.OpenFile(s.blobPath(id), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	sum, err = s.writeFile(s.blobPath(id), os.O_EXCL, r, size)
+	return id, sum, err
+}
+
+// writeFile streams r, which must hold size bytes, into the file at path
+// (created with flag, fsync'd when the store is durable) and returns its MD5.
+// A body cut short leaves no file behind and is ErrIncompleteBody.
+func (s *Store) writeFile(path string, flag int, r io.Reader, size int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|flag, 0o600)
 	if err != nil {
-		return "", 0, nil, err
+		return nil, err
 	}
 	h := md5.New()
-	size, err = io.Copy(io.MultiWriter(f, h), r)
+	n, err := io.Copy(io.MultiWriter(f, h), r)
 	if err == nil && s.sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		_ = os.Remove(s.blobPath(id))
-		return "", 0, nil, err
+	if err == nil && n != size {
+		err = gofakes3.ErrIncompleteBody
 	}
-	return id, size, h.Sum(nil), nil
+	if err != nil {
+		_ = os.Remove(path)
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }
 
 func (s *Store) get(bucket, key string) (*objectMeta, error) {
@@ -274,16 +285,12 @@ func (s *Store) PutObject(bucket, key string, meta map[string]string, input io.R
 	if ok, err := s.BucketExists(bucket); err != nil || !ok {
 		return gofakes3.PutObjectResult{}, errors.Join(err, gofakes3.BucketNotFound(bucket))
 	}
-	id, n, sum, err := s.writeBlob(input)
+	id, sum, err := s.writeBlob(input, size)
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
 	}
-	if n != size {
-		_ = os.Remove(s.blobPath(id))
-		return gofakes3.PutObjectResult{}, gofakes3.ErrIncompleteBody
-	}
 	return gofakes3.PutObjectResult{}, s.name(bucket, key, &objectMeta{
-		Size: n, MD5: hex.EncodeToString(sum), Metadata: meta, LastModified: s.now().UTC(), Blob: id,
+		Size: size, MD5: hex.EncodeToString(sum), Metadata: meta, LastModified: s.now().UTC(), Blob: id,
 	}, conditions)
 }
 
