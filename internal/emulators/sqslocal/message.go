@@ -7,7 +7,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,11 +62,6 @@ func md5OfAttributes(attrs map[string]attribute) string {
 	if len(attrs) == 0 {
 		return ""
 	}
-	names := make([]string, 0, len(attrs))
-	for n := range attrs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	h := md5.New()
 	put := func(b []byte) {
 		var n [4]byte
@@ -73,7 +69,7 @@ func md5OfAttributes(attrs map[string]attribute) string {
 		h.Write(n[:])
 		h.Write(b)
 	}
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(attrs)) {
 		a := attrs[n]
 		put([]byte(n))
 		put([]byte(a.DataType))
@@ -155,10 +151,8 @@ func validateAttributeName(name string) error {
 	case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, ".."):
 		return errInvalidParam("Message attribute name %q must not start or end with a period or contain two in a row.", name)
 	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return errInvalidParam("Message attribute name %q may only contain letters, digits, '_', '-' and '.'.", name)
-		}
+	if !plainChars(name, "_-.") {
+		return errInvalidParam("Message attribute name %q may only contain letters, digits, '_', '-' and '.'.", name)
 	}
 	return nil
 }
@@ -178,9 +172,12 @@ func isNumber(s string) bool {
 	return true
 }
 
-func allDigits(s string) bool {
+func allDigits(s string) bool { return strings.Trim(s, "0123456789") == "" }
+
+// plainChars reports whether s holds nothing but ASCII letters, digits and the runes in extra.
+func plainChars(s, extra string) bool {
 	for _, r := range s {
-		if r < '0' || r > '9' {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(extra, r)) {
 			return false
 		}
 	}

@@ -188,7 +188,7 @@ func checkBatch(ids []string) error {
 	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if !validBatchID(id) {
+		if id == "" || len(id) > 80 || !plainChars(id, "_-") {
 			return sqsError("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores, and be at most 80 letters long; %q is not.", id)
 		}
 		if seen[id] {
@@ -197,18 +197,6 @@ func checkBatch(ids []string) error {
 		seen[id] = true
 	}
 	return nil
-}
-
-func validBatchID(id string) bool {
-	if id == "" || len(id) > 80 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // batchError is one failed entry of a batch response.

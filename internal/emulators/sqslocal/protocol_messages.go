@@ -205,23 +205,18 @@ func (s *server) receiveMessage(r *http.Request, name string, req *struct {
 		Messages []wireMessage `json:"Messages,omitempty"`
 	}{}
 	for _, d := range got {
-		wm := wireMessage{MessageID: d.msg.ID, ReceiptHandle: d.handle, MD5OfBody: md5Hex(d.msg.Body), Body: d.msg.Body}
+		// Empty maps are left out of the JSON (omitempty), as SQS leaves them out.
+		wm := wireMessage{MessageID: d.msg.ID, ReceiptHandle: d.handle, MD5OfBody: md5Hex(d.msg.Body), Body: d.msg.Body,
+			Attributes: map[string]string{}, MessageAttributes: map[string]wireAttribute{}}
 		for n, v := range d.msg.systemAttributes(cfg.FIFO) {
 			if selected(systemNames, n) {
-				if wm.Attributes == nil {
-					wm.Attributes = make(map[string]string)
-				}
 				wm.Attributes[n] = v
 			}
 		}
 		kept := make(map[string]attribute)
 		for n, a := range d.msg.Attributes {
 			if selected(req.MessageAttributeNames, n) {
-				kept[n] = a
-				if wm.MessageAttributes == nil {
-					wm.MessageAttributes = make(map[string]wireAttribute)
-				}
-				wm.MessageAttributes[n] = toWire(a)
+				kept[n], wm.MessageAttributes[n] = a, toWire(a)
 			}
 		}
 		// SQS digests the attributes it returns, so a client can check what it got.

@@ -92,10 +92,8 @@ func validateQueueName(name string, fifo bool) error {
 	if base == "" || len(name) > 80 {
 		return errInvalidParam("Queue name %q must be 1 to 80 characters.", name)
 	}
-	for _, r := range base {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return errInvalidParam("Queue name %q may only contain letters, digits, '-' and '_'.", name)
-		}
+	if !plainChars(base, "_-") {
+		return errInvalidParam("Queue name %q may only contain letters, digits, '-' and '_'.", name)
 	}
 	return nil
 }
