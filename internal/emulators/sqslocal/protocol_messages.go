@@ -33,10 +33,6 @@ func fromWire(in map[string]wireAttribute) (map[string]attribute, error) {
 	return out, nil
 }
 
-func toWire(a attribute) wireAttribute {
-	return wireAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
-}
-
 // sendEntry is one message of SendMessage or SendMessageBatch.
 type sendEntry struct {
 	ID                      string                   `json:"Id,omitempty"`
@@ -216,7 +212,7 @@ func (s *server) receiveMessage(r *http.Request, name string, req *struct {
 		kept := make(map[string]attribute)
 		for n, a := range d.msg.Attributes {
 			if selected(req.MessageAttributeNames, n) {
-				kept[n], wm.MessageAttributes[n] = a, toWire(a)
+				kept[n], wm.MessageAttributes[n] = a, wireAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
 			}
 		}
 		// SQS digests the attributes it returns, so a client can check what it got.

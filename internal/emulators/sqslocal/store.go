@@ -77,31 +77,13 @@ func (s *store) load() ([]storedQueue, error) {
 			if err := json.Unmarshal(v, &sq.record); err != nil {
 				return fmt.Errorf("queue %s: %w", k, err)
 			}
-			if b := tx.Bucket([]byte(bucketMessages)).Bucket(k); b != nil {
-				err := b.ForEach(func(_, v []byte) error {
-					m := new(message)
-					if err := json.Unmarshal(v, m); err != nil {
-						return fmt.Errorf("queue %s: message: %w", k, err)
-					}
-					sq.messages = append(sq.messages, m)
-					return nil
-				})
-				if err != nil {
-					return err
-				}
+			err := eachJSON(tx.Bucket([]byte(bucketMessages)).Bucket(k), func(_ []byte, m *message) { sq.messages = append(sq.messages, m) })
+			if err != nil {
+				return fmt.Errorf("queue %s: message: %w", k, err)
 			}
-			if b := tx.Bucket([]byte(bucketDedup)).Bucket(k); b != nil {
-				err := b.ForEach(func(id, v []byte) error {
-					var e dedupEntry
-					if err := json.Unmarshal(v, &e); err != nil {
-						return fmt.Errorf("queue %s: deduplication entry: %w", k, err)
-					}
-					sq.dedup[string(id)] = e
-					return nil
-				})
-				if err != nil {
-					return err
-				}
+			err = eachJSON(tx.Bucket([]byte(bucketDedup)).Bucket(k), func(id []byte, e *dedupEntry) { sq.dedup[string(id)] = *e })
+			if err != nil {
+				return fmt.Errorf("queue %s: deduplication entry: %w", k, err)
 			}
 			out = append(out, sq)
 			return nil
@@ -111,6 +93,21 @@ func (s *store) load() ([]storedQueue, error) {
 		return nil, fmt.Errorf("load queues: %w", err)
 	}
 	return out, nil
+}
+
+// eachJSON decodes every value of bucket b, if it exists, and hands it to fn with its key.
+func eachJSON[T any](b *bolt.Bucket, fn func(k []byte, v *T)) error {
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		t := new(T)
+		if err := json.Unmarshal(v, t); err != nil {
+			return err
+		}
+		fn(k, t)
+		return nil
+	})
 }
 
 // write runs fn in one durable transaction; nothing is written if fn fails.
