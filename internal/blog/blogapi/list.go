@@ -40,7 +40,7 @@ func (s *Posts) List(ctx context.Context, req request) (response, error) {
 	default:
 		return response{}, apigw.Invalid("status", "must be published or flagged (flagged needs an admin token)")
 	}
-	limit, err := apigw.Limit(req)
+	limit, err := apigw.Limit(req, apigw.DefaultLimit)
 	if err != nil {
 		return response{}, err
 	}

@@ -73,7 +73,7 @@ func parseList(req events.APIGatewayV2HTTPRequest, codec *cursor.Codec) (dialogs
 		v.Check(dialogs.ValidID(snake), "customer_id", dialogs.IDRule)
 		lq.CustomerID = snake
 	}
-	limit, err := apigw.Limit(req)
+	limit, err := apigw.Limit(req, apigw.DefaultLimit)
 	if err != nil {
 		return dialogs.ListQuery{}, "", err
 	}

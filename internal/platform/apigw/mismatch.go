@@ -2,7 +2,6 @@ package apigw
 
 import (
 	"bytes"
-	"encoding"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -24,22 +23,15 @@ func typeErrors(data []byte, t reflect.Type) []FieldError {
 	return errs
 }
 
-var (
-	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
-	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
-)
-
 // mismatches appends to errs each place under v (at path) that t cannot hold.
 func mismatches(v any, t reflect.Type, path string, errs *[]FieldError) {
 	if t == nil || v == nil { // null fits every type: encoding/json leaves the value as it is
 		return
 	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+	if custom(t) {
 		return
 	}
+	t = deref(t)
 	bad := func(kind string) {
 		field := path
 		if field == "" {
@@ -57,25 +49,13 @@ func mismatches(v any, t reflect.Type, path string, errs *[]FieldError) {
 		if _, ok := v.(bool); !ok {
 			bad(jsonKind(v))
 		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
 		n, ok := v.(json.Number)
 		if !ok {
 			bad(jsonKind(v))
-		} else if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
-			bad("number " + string(n))
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n, ok := v.(json.Number)
-		if !ok {
-			bad(jsonKind(v))
-		} else if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
-			bad("number " + string(n))
-		}
-	case reflect.Float32, reflect.Float64:
-		n, ok := v.(json.Number)
-		if !ok {
-			bad(jsonKind(v))
-		} else if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
+		} else if !fits(string(n), t) {
 			bad("number " + string(n))
 		}
 	case reflect.Slice, reflect.Array:
@@ -114,6 +94,20 @@ func mismatches(v any, t reflect.Type, path string, errs *[]FieldError) {
 			}
 		}
 	}
+}
+
+// fits reports whether the JSON number n parses as a value of the numeric type t.
+func fits(n string, t reflect.Type) bool {
+	var err error
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(n, t.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		_, err = strconv.ParseUint(n, 10, t.Bits())
+	default:
+		_, err = strconv.ParseInt(n, 10, t.Bits())
+	}
+	return err == nil
 }
 
 // jsonKind names a decoded value's JSON kind as encoding/json's errors do.

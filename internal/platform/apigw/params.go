@@ -78,13 +78,9 @@ func QueryAll(req events.APIGatewayV2HTTPRequest, name string) []string {
 	return v[name]
 }
 
-// Limit returns the limit query parameter: DefaultLimit when absent, a 400 unless 1..MaxLimit.
-func Limit(req events.APIGatewayV2HTTPRequest) (int, error) {
-	return LimitOr(req, DefaultLimit)
-}
-
-// LimitOr is Limit with another default, for lists whose contract sets one.
-func LimitOr(req events.APIGatewayV2HTTPRequest, def int) (int, error) {
+// Limit returns the limit query parameter: def when absent (DefaultLimit, or
+// the default a list's contract sets), a 400 unless 1..MaxLimit.
+func Limit(req events.APIGatewayV2HTTPRequest, def int) (int, error) {
 	q, err := QueryValues(req)
 	if err != nil {
 		return 0, err

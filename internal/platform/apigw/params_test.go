@@ -94,7 +94,7 @@ func TestLimit(t *testing.T) {
 		{"limit=%zz", 0, false},
 	}
 	for _, tt := range tests {
-		got, err := Limit(events.APIGatewayV2HTTPRequest{RawQueryString: tt.raw})
+		got, err := Limit(events.APIGatewayV2HTTPRequest{RawQueryString: tt.raw}, DefaultLimit)
 		if tt.valid {
 			if err != nil || got != tt.want {
 				t.Errorf("Limit(%q) = %d, %v; want %d", tt.raw, got, err, tt.want)
@@ -106,10 +106,10 @@ func TestLimit(t *testing.T) {
 			t.Errorf("Limit(%q) = %d, %v; want a 400", tt.raw, got, err)
 		}
 	}
-	if n, err := LimitOr(events.APIGatewayV2HTTPRequest{}, 10); n != 10 || err != nil {
-		t.Errorf("LimitOr default = %d, %v", n, err)
+	if n, err := Limit(events.APIGatewayV2HTTPRequest{}, 10); n != 10 || err != nil {
+		t.Errorf("Limit default = %d, %v", n, err)
 	}
-	if n, err := Limit(events.APIGatewayV2HTTPRequest{QueryStringParameters: map[string]string{"limit": "5"}}); n != 5 || err != nil {
+	if n, err := Limit(events.APIGatewayV2HTTPRequest{QueryStringParameters: map[string]string{"limit": "5"}}, DefaultLimit); n != 5 || err != nil {
 		t.Errorf("Limit from the parameter map = %d, %v", n, err)
 	}
 }

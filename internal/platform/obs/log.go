@@ -1,6 +1,7 @@
 package obs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -127,19 +128,12 @@ func idsFrom(ctx context.Context) ids {
 
 // or fills what v lacks from w.
 func (v ids) or(w ids) ids {
-	if v.requestID == "" {
-		v.requestID = w.requestID
+	return ids{
+		requestID:       cmp.Or(v.requestID, w.requestID),
+		lambdaRequestID: cmp.Or(v.lambdaRequestID, w.lambdaRequestID),
+		traceID:         cmp.Or(v.traceID, w.traceID),
+		coldStart:       cmp.Or(v.coldStart, w.coldStart),
 	}
-	if v.lambdaRequestID == "" {
-		v.lambdaRequestID = w.lambdaRequestID
-	}
-	if v.traceID == "" {
-		v.traceID = w.traceID
-	}
-	if v.coldStart == nil {
-		v.coldStart = w.coldStart
-	}
-	return v
 }
 
 func (v ids) attrs() []slog.Attr {

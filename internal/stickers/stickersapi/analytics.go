@@ -101,7 +101,7 @@ func (s *service) analytics(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 		return csvResponse(page)
 	}
-	limit, err := apigw.Limit(req)
+	limit, err := apigw.Limit(req, apigw.DefaultLimit)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

@@ -118,7 +118,7 @@ func readQuery(req events.APIGatewayV2HTTPRequest, field string) (string, error)
 // search answers GET /api/search/.
 func (s *service) search(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	query, qerr := readQuery(req, "query")
-	limit, lerr := apigw.LimitOr(req, s.cfg.SearchPageLimit)
+	limit, lerr := apigw.Limit(req, s.cfg.SearchPageLimit)
 	lang, langErr := readLang(req)
 	if err := joinProblems(qerr, lerr, langErr); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
