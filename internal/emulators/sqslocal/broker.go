@@ -162,6 +162,18 @@ func (b *Broker) queue(name string) (*queue, error) {
 	return q, nil
 }
 
+// withQueue runs fn on the named queue with b.mu held.
+func withQueue[T any](b *Broker, name string, fn func(q *queue) (T, error)) (T, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q, err := b.queue(name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn(q)
+}
+
 // deadLetterQueue returns q's redrive target, or nil when it has none (or it was deleted).
 func (b *Broker) deadLetterQueue(q *queue) *queue {
 	if q.cfg.DeadLetterQueue == "" {

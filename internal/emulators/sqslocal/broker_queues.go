@@ -8,13 +8,7 @@ import (
 
 // queueConfig returns a queue's configuration.
 func (b *Broker) queueConfig(name string) (QueueConfig, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return QueueConfig{}, err
-	}
-	return q.cfg, nil
+	return withQueue(b, name, func(q *queue) (QueueConfig, error) { return q.cfg, nil })
 }
 
 // createQueueAPI is SQS's CreateQueue: it returns quietly when a queue with the
@@ -55,13 +49,9 @@ func (b *Broker) setQueueAttributes(name string, attrs map[string]string) error 
 
 // queueAttributes returns the named attributes of a queue ("All" for every one).
 func (b *Broker) queueAttributes(name string, names []string) (map[string]string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return nil, err
-	}
-	return selectAttributes(q.attributes(b.clock.Now()), names)
+	return withQueue(b, name, func(q *queue) (map[string]string, error) {
+		return selectAttributes(q.attributes(b.clock.Now()), names)
+	})
 }
 
 // queueNames lists the queues whose names start with prefix, sorted.
@@ -100,13 +90,7 @@ func (b *Broker) deadLetterSources(dlq string) ([]string, error) {
 
 // queueTags returns a copy of a queue's tags.
 func (b *Broker) queueTags(name string) (map[string]string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return nil, err
-	}
-	return maps.Clone(q.tags), nil
+	return withQueue(b, name, func(q *queue) (map[string]string, error) { return maps.Clone(q.tags), nil })
 }
 
 // updateTags changes a queue's tags with edit and stores them.

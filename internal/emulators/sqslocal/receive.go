@@ -152,47 +152,43 @@ func (b *Broker) take(q *queue, opt receiveOptions, now time.Time) ([]delivery, 
 // deleteMessages deletes the messages the receipt handles name. A handle from an
 // older receive deletes nothing and is no error, as in SQS.
 func (b *Broker) deleteMessages(name string, handles []string) ([]error, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return nil, err
-	}
-	errs := make([]error, len(handles))
-	var doomed []*message
-	seen := make(map[*message]bool)
-	for i, h := range handles {
-		id, nonce, err := parseReceiptHandle(h)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if m := q.byID[id]; m != nil && m.receipt == nonce && !seen[m] {
-			seen[m] = true
-			doomed = append(doomed, m)
-		}
-	}
-	if len(doomed) == 0 {
-		return errs, nil
-	}
-	err = b.store.write(func(w writeTx) error {
-		for _, m := range doomed {
-			if err := w.deleteMessage(name, m.Seq); err != nil {
-				return err
+	return withQueue(b, name, func(q *queue) ([]error, error) {
+		errs := make([]error, len(handles))
+		var doomed []*message
+		seen := make(map[*message]bool)
+		for i, h := range handles {
+			id, nonce, err := parseReceiptHandle(h)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			if m := q.byID[id]; m != nil && m.receipt == nonce && !seen[m] {
+				seen[m] = true
+				doomed = append(doomed, m)
 			}
 		}
-		return nil
+		if len(doomed) == 0 {
+			return errs, nil
+		}
+		err := b.store.write(func(w writeTx) error {
+			for _, m := range doomed {
+				if err := w.deleteMessage(name, m.Seq); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range doomed {
+			q.remove(m)
+		}
+		if q.cfg.FIFO {
+			q.signal() // the next message of the group may go now
+		}
+		return errs, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range doomed {
-		q.remove(m)
-	}
-	if q.cfg.FIFO {
-		q.signal() // the next message of the group may go now
-	}
-	return errs, nil
 }
 
 // visibilityChange is one ChangeMessageVisibility entry.
@@ -204,32 +200,28 @@ type visibilityChange struct {
 // changeVisibility sets new visibility timeouts on messages in flight. It is kept in
 // memory only: a restart makes in-flight messages visible anyway.
 func (b *Broker) changeVisibility(name string, changes []visibilityChange) ([]error, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return nil, err
-	}
-	now := b.clock.Now()
-	errs := make([]error, len(changes))
-	for i, c := range changes {
-		id, nonce, err := parseReceiptHandle(c.handle)
-		if err != nil {
-			errs[i] = err
-			continue
+	return withQueue(b, name, func(q *queue) ([]error, error) {
+		now := b.clock.Now()
+		errs := make([]error, len(changes))
+		for i, c := range changes {
+			id, nonce, err := parseReceiptHandle(c.handle)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			m := q.byID[id]
+			switch {
+			case m == nil:
+				errs[i] = errReceiptInvalid(c.handle)
+			case c.timeout < 0 || c.timeout > maxVisibility:
+				errs[i] = errInvalidParam("Value %s for parameter VisibilityTimeout is invalid. Reason: it must be 0 to 43200.", seconds(c.timeout))
+			case m.receipt != nonce || !m.inFlight(now):
+				errs[i] = sqsError("MessageNotInflight", "The message referred to is not in flight.")
+			default:
+				m.VisibleAt = now.Add(c.timeout)
+			}
 		}
-		m := q.byID[id]
-		switch {
-		case m == nil:
-			errs[i] = errReceiptInvalid(c.handle)
-		case c.timeout < 0 || c.timeout > maxVisibility:
-			errs[i] = errInvalidParam("Value %s for parameter VisibilityTimeout is invalid. Reason: it must be 0 to 43200.", seconds(c.timeout))
-		case m.receipt != nonce || !m.inFlight(now):
-			errs[i] = sqsError("MessageNotInflight", "The message referred to is not in flight.")
-		default:
-			m.VisibleAt = now.Add(c.timeout)
-		}
-	}
-	q.signal()
-	return errs, nil
+		q.signal()
+		return errs, nil
+	})
 }
