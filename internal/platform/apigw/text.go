@@ -54,41 +54,29 @@ func (s *textScanner) value(path string) {
 		return
 	}
 	switch s.data[s.pos] {
-	case '{':
+	case '{', '[': // the document is valid, so '}' and ']' close only what they match
+		object := s.data[s.pos] == '{'
 		s.pos++
-		for {
+		for i := 0; ; i++ {
 			s.skipSpace()
-			if s.pos >= len(s.data) || s.data[s.pos] == '}' {
+			if s.pos >= len(s.data) || s.data[s.pos] == '}' || s.data[s.pos] == ']' {
 				s.pos++
 				return
 			}
 			if s.data[s.pos] == ',' {
 				s.pos++
-				continue
+				s.skipSpace()
 			}
-			key, problem := s.str()
-			field := joinKey(path, key)
-			if problem != "" {
-				s.add(path, msgBadKey+problem)
+			field := path + "[" + strconv.Itoa(i) + "]"
+			if object {
+				key, problem := s.str()
+				if field = joinKey(path, key); problem != "" {
+					s.add(path, msgBadKey+problem)
+				}
+				s.skipSpace()
+				s.pos++ // ':'
 			}
-			s.skipSpace()
-			s.pos++ // ':'
 			s.value(field)
-		}
-	case '[':
-		s.pos++
-		for i := 0; ; {
-			s.skipSpace()
-			if s.pos >= len(s.data) || s.data[s.pos] == ']' {
-				s.pos++
-				return
-			}
-			if s.data[s.pos] == ',' {
-				s.pos++
-				continue
-			}
-			s.value(path + "[" + strconv.Itoa(i) + "]")
-			i++
 		}
 	case '"':
 		if _, problem := s.str(); problem != "" {
