@@ -75,9 +75,3 @@ func lookupHeader(h map[string]string, name string) (string, bool) {
 	}
 	return "", false
 }
-
-// headerValue returns the response header name, or "".
-func headerValue(h map[string]string, name string) string {
-	v, _ := lookupHeader(h, name)
-	return v
-}

@@ -41,7 +41,8 @@ func (d *Document) ValidateResponse(method, path string, resp events.APIGatewayV
 		}
 		return errors.Join(errs...)
 	}
-	if err := d.checkContent(respPtr, headerValue(resp.Headers, "Content-Type"), body); err != nil {
+	contentType, _ := lookupHeader(resp.Headers, "Content-Type")
+	if err := d.checkContent(respPtr, contentType, body); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
