@@ -174,6 +174,12 @@ func withQueue[T any](b *Broker, name string, fn func(q *queue) (T, error)) (T, 
 	return fn(q)
 }
 
+// changeQueue is withQueue for changes that return nothing but an error.
+func (b *Broker) changeQueue(name string, fn func(q *queue) error) error {
+	_, err := withQueue(b, name, func(q *queue) (struct{}, error) { return struct{}{}, fn(q) })
+	return err
+}
+
 // deadLetterQueue returns q's redrive target, or nil when it has none (or it was deleted).
 func (b *Broker) deadLetterQueue(q *queue) *queue {
 	if q.cfg.DeadLetterQueue == "" {

@@ -95,21 +95,17 @@ func (b *Broker) queueTags(name string) (map[string]string, error) {
 
 // updateTags changes a queue's tags with edit and stores them.
 func (b *Broker) updateTags(name string, edit func(map[string]string)) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return err
-	}
-	rec := q.record()
-	rec.Tags = maps.Clone(q.tags)
-	if rec.Tags == nil {
-		rec.Tags = make(map[string]string)
-	}
-	edit(rec.Tags)
-	if err := b.store.write(func(w writeTx) error { return w.putQueue(rec) }); err != nil {
-		return err
-	}
-	q.tags = rec.Tags
-	return nil
+	return b.changeQueue(name, func(q *queue) error {
+		rec := q.record()
+		rec.Tags = maps.Clone(q.tags)
+		if rec.Tags == nil {
+			rec.Tags = make(map[string]string)
+		}
+		edit(rec.Tags)
+		if err := b.store.write(func(w writeTx) error { return w.putQueue(rec) }); err != nil {
+			return err
+		}
+		q.tags = rec.Tags
+		return nil
+	})
 }

@@ -139,35 +139,27 @@ func (b *Broker) moveTasks(sourceARN string, max int) []moveTask {
 
 // purge deletes every message of a queue, in flight or not.
 func (b *Broker) purge(name string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return err
-	}
-	if err := b.store.write(func(w writeTx) error { return w.clearMessages(name) }); err != nil {
-		return err
-	}
-	for _, m := range q.msgs {
-		m.removed = true
-	}
-	q.msgs, q.byID, q.removed = nil, make(map[string]*message), 0
-	q.signal()
-	return nil
+	return b.changeQueue(name, func(q *queue) error {
+		if err := b.store.write(func(w writeTx) error { return w.clearMessages(name) }); err != nil {
+			return err
+		}
+		for _, m := range q.msgs {
+			m.removed = true
+		}
+		q.msgs, q.byID, q.removed = nil, make(map[string]*message), 0
+		q.signal()
+		return nil
+	})
 }
 
 // deleteQueue deletes a queue and its messages; long polls on it end with QueueDoesNotExist.
 func (b *Broker) deleteQueue(name string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q, err := b.queue(name)
-	if err != nil {
-		return err
-	}
-	if err := b.store.write(func(w writeTx) error { return w.deleteQueue(name) }); err != nil {
-		return err
-	}
-	delete(b.queues, name)
-	q.signal()
-	return nil
+	return b.changeQueue(name, func(q *queue) error {
+		if err := b.store.write(func(w writeTx) error { return w.deleteQueue(name) }); err != nil {
+			return err
+		}
+		delete(b.queues, name)
+		q.signal()
+		return nil
+	})
 }
