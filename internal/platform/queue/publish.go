@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -136,9 +137,7 @@ func (p *SQSPublisher) entry(ctx context.Context, m Message) (types.SendMessageB
 	attrs := m.Attributes
 	if id := obs.RequestID(ctx); id != "" && attrs[RequestIDAttribute] == "" {
 		attrs = make(map[string]string, len(m.Attributes)+1)
-		for k, v := range m.Attributes {
-			attrs[k] = v
-		}
+		maps.Copy(attrs, m.Attributes)
 		attrs[RequestIDAttribute] = id
 	}
 	if len(attrs) > 10 {
