@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,15 +96,17 @@ func startServer(t testing.TB, bin, dataDir string, env ...string) *localServer 
 // startServerArgs is startServer with extra arguments to serve (e.g. -template).
 func startServerArgs(t testing.TB, bin, dataDir string, args []string, env ...string) *localServer {
 	t.Helper()
-	port := freePort(t)
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Dir = "../.."
+	// PORT=0: the server takes a free port itself and names it in its banner. A
+	// port picked here and handed over could be taken by another process in
+	// between, whose /health would then answer for this server.
 	cmd.Env = append(os.Environ(), append([]string{
-		"PORT=" + port, "MOSAIC_DATA_DIR=" + dataDir,
+		"PORT=0", "MOSAIC_DATA_DIR=" + dataDir,
 		"AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_DYNAMODB=", "AWS_ENDPOINT_URL_SQS=", "AWS_ENDPOINT_URL_S3=", "MOSAIC_BACKEND=",
 	}, append(append([]string{}, backendEnv...), env...)...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	s := &localServer{url: "http://127.0.0.1:" + port, cmd: cmd, output: &lockedBuffer{}}
+	s := &localServer{cmd: cmd, output: &lockedBuffer{}}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -112,12 +115,17 @@ func startServerArgs(t testing.TB, bin, dataDir string, args []string, env ...st
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the local runtime: %v", err)
 	}
-	lines := make(chan struct{})
+	lines, addr := make(chan struct{}), make(chan string, 1)
 	go func() {
 		defer close(lines)
 		sc := bufio.NewScanner(stdout)
+		named := false
 		for sc.Scan() {
 			s.output.WriteString(sc.Text() + "\n")
+			if m := bannerURL.FindStringSubmatch(sc.Text()); m != nil && !named {
+				named = true
+				addr <- m[1]
+			}
 		}
 	}()
 	t.Cleanup(func() {
@@ -131,6 +139,13 @@ func startServerArgs(t testing.TB, bin, dataDir string, args []string, env ...st
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)
+	select {
+	case s.url = <-addr:
+	case <-lines:
+		t.Fatalf("the local runtime exited before it served:\n%s", s.output.String())
+	case <-time.After(time.Until(deadline)):
+		t.Fatalf("the local runtime named no address within 60s:\n%s", s.output.String())
+	}
 	for {
 		resp, err := http.Get(s.url + "/health")
 		if err == nil {
@@ -164,6 +179,9 @@ func (s *localServer) stop(t testing.TB) {
 		t.Fatal("the local runtime did not stop within 30s of SIGTERM")
 	}
 }
+
+// bannerURL finds the address in the banner `make run` prints once it serves.
+var bannerURL = regexp.MustCompile(`^Mosaic is running at (http://127\.0\.0\.1:[0-9]+) `)
 
 func freePort(t testing.TB) string {
 	t.Helper()
