@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/transit/records"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 )
@@ -43,7 +44,7 @@ func BenchmarkCountryStatsYear(b *testing.B) {
 	c.Cities, c.Countries = envInt("TRANSIT_BENCH_CITIES", 20), envInt("TRANSIT_BENCH_COUNTRIES", 8)
 	c.MinRecords = int64(envInt("TRANSIT_BENCH_RECORDS", 1000))
 	c.MaxRecords = c.MinRecords
-	sim, url := simulator(b, c)
+	sim, url := emutest.Simulator(b, c)
 	ref, err := refclient.New(url)
 	if err != nil {
 		b.Fatal(err)

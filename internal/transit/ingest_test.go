@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
+	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/transit/records"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
 )
@@ -84,7 +85,7 @@ type fixture struct {
 func setup(t *testing.T, c refserver.Config) fixture {
 	t.Helper()
 	env := startStack(t)
-	sim, url := simulator(t, c)
+	sim, url := emutest.Simulator(t, c)
 	ref, err := refclient.New(url, refclient.WithRetries(3, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func embeddedStores(t *testing.T) (*transit.TaskTable, *transit.Catalog) {
 func TestFanOut(t *testing.T) {
 	cfg := refserver.DefaultConfig()
 	cfg.Cities, cfg.Countries = 25, 5
-	sim, url := simulator(t, cfg)
+	sim, url := emutest.Simulator(t, cfg)
 	ref, _ := refclient.New(url, refclient.WithRetries(2, time.Millisecond))
 	ctx := context.Background()
 	store, catalog := embeddedStores(t)
@@ -93,7 +93,7 @@ func TestFanOutRefusesBadCityLists(t *testing.T) {
 		t.Run(fault, func(t *testing.T) {
 			cfg := refserver.DefaultConfig()
 			cfg.Cities, cfg.Faults.CityList = 4, fault
-			sim, url := simulator(t, cfg)
+			sim, url := emutest.Simulator(t, cfg)
 			ref, _ := refclient.New(url, refclient.WithRetries(3, time.Millisecond))
 			store, catalog := embeddedStores(t)
 			_ = store.Create(ctx, transit.Task{ID: "T", Date: "2024-05-01"})
@@ -123,7 +123,7 @@ func TestFanOutRefusesBadCityLists(t *testing.T) {
 // city list was refused lists nothing and queues nothing.
 func TestFanOutOfAFailedTaskDoesNothing(t *testing.T) {
 	ctx := context.Background()
-	sim, url := simulator(t, refserver.DefaultConfig())
+	sim, url := emutest.Simulator(t, refserver.DefaultConfig())
 	ref, _ := refclient.New(url, refclient.WithRetries(1, time.Millisecond))
 	store, catalog := embeddedStores(t)
 	_ = store.Create(ctx, transit.Task{ID: "T", Date: "2024-05-01"})

@@ -3,7 +3,6 @@ package transitapi
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -13,8 +12,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
-	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
-	"github.com/mosaic-platform/mosaic/internal/platform/config"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
 	"github.com/mosaic-platform/mosaic/internal/transit"
 	"github.com/mosaic-platform/mosaic/internal/transit/refclient"
@@ -26,18 +23,6 @@ func TestMain(m *testing.M) { os.Exit(emutest.Run(m)) }
 func embeddedTasks(t *testing.T) *transit.TaskTable {
 	db, table := emutest.EmbeddedTable(t, "TransitTable")
 	return transit.NewTaskTable(db, table, nil)
-}
-
-// simulator serves a reference-server simulator for the test and returns it with its URL.
-func simulator(t testing.TB, c refserver.Config) (*refserver.Server, string) {
-	t.Helper()
-	s, err := refserver.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return s, srv.URL
 }
 
 // fixture is the city worker's world on the emulator stack: a table, a
@@ -54,20 +39,13 @@ type fixture struct {
 
 func setup(t *testing.T, c refserver.Config) fixture {
 	t.Helper()
-	emutest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	cfg, err := awsclients.Load(ctx, config.OS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := fixture{Ctx: ctx, s3: awsclients.S3(cfg), bucket: emutest.Name("transit")}
-	if _, err := f.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(f.bucket)}); err != nil {
-		t.Fatalf("CreateBucket: %v", err)
-	}
+	f := fixture{Ctx: ctx}
+	f.s3, f.bucket = emutest.Bucket(t, "transit")
 	db, table := emutest.Table(t, "TransitTable")
 	f.tasks = transit.NewTaskTable(db, table, nil)
-	f.sim, f.url = simulator(t, c)
+	f.sim, f.url = emutest.Simulator(t, c)
 	ref, err := refclient.New(f.url, refclient.WithRetries(3, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
