@@ -3,6 +3,7 @@ package emutest
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mosaic-platform/mosaic/internal/emulators/refserver"
 	"github.com/mosaic-platform/mosaic/internal/emulators/s3local"
+	"github.com/mosaic-platform/mosaic/internal/emulators/sqslocal"
 	"github.com/mosaic-platform/mosaic/internal/platform/awsclients"
 )
 
@@ -21,23 +23,37 @@ type server struct {
 	close func() error
 }
 
-// startS3 serves the S3 emulator `make run` uses (gofakes3 on a file-backed
-// store). Its directory is removed when the server stops.
-func startS3() (server, error) {
-	dir, err := os.MkdirTemp("", "emutest-s3-")
+// emulator is what sqslocal and s3local give to serve: their handler, and Close.
+type emulator interface {
+	Handler() http.Handler
+	Close() error
+}
+
+// serve serves an emulator `make run` uses, keeping its data in a fresh
+// temporary directory that is removed when the server stops.
+func serve[E emulator](name string, open func(dir string) (E, error)) (server, error) {
+	dir, err := os.MkdirTemp("", "emutest-"+name+"-")
 	if err != nil {
-		return server{}, fmt.Errorf("S3 emulator: %w", err)
+		return server{}, fmt.Errorf("%s emulator: %w", name, err)
 	}
-	store, err := s3local.OpenTemporary(dir)
+	emu, err := open(dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
-		return server{}, fmt.Errorf("S3 emulator: %w", err)
+		return server{}, fmt.Errorf("%s emulator: %w", name, err)
 	}
-	srv := httptest.NewServer(store.Handler())
+	srv := httptest.NewServer(emu.Handler())
 	return server{url: srv.URL, close: func() error {
 		srv.Close()
-		return errors.Join(store.Close(), os.RemoveAll(dir))
+		return errors.Join(emu.Close(), os.RemoveAll(dir))
 	}}, nil
+}
+
+// startS3 serves s3local (gofakes3 on a file-backed store).
+func startS3() (server, error) { return serve("S3", s3local.OpenTemporary) }
+
+// startSQS serves sqslocal (the SQS JSON protocol).
+func startSQS() (server, error) {
+	return serve("SQS", func(dir string) (*sqslocal.Broker, error) { return sqslocal.New(dir, nil) })
 }
 
 // Bucket creates a fresh bucket in the stack's S3 and returns an S3 client of
