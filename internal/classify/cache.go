@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,8 +69,10 @@ func (c *DynamoCache) Get(ctx context.Context, keys []string) (map[string]Scores
 			req = append(req, dynamo.Values(map[string]any{"key": k}))
 		}
 	}
-	items, err := dynamo.BatchGet(ctx, c.db, c.table, req, false)
-	if err != nil {
+	// Two calls at most: a cache is read on every request, and a key DynamoDB
+	// still leaves unprocessed is only a miss.
+	items, err := dynamo.BatchGet(ctx, c.db, c.table, req, false, 2)
+	if err != nil && !errors.Is(err, dynamo.ErrUnprocessed) {
 		return nil, fmt.Errorf("classify cache: %w", err)
 	}
 	out := map[string]Scores{}
@@ -100,7 +103,8 @@ func (c *DynamoCache) Put(ctx context.Context, entries map[string]Scores) error 
 		}
 		items = append(items, item)
 	}
-	if err := dynamo.BatchPut(ctx, c.db, c.table, items); err != nil {
+	// Two calls at most, as for Get: an entry left unwritten is a later miss.
+	if err := dynamo.BatchPut(ctx, c.db, c.table, items, 2); err != nil && !errors.Is(err, dynamo.ErrUnprocessed) {
 		return fmt.Errorf("classify cache: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mosaic-platform/mosaic/internal/platform/dynamo"
 	"github.com/mosaic-platform/mosaic/internal/platform/emutest"
@@ -59,7 +60,7 @@ func testDynamoCache(t *testing.T, db *dynamodb.Client, table string) {
 		t.Fatalf("got %d of 32: %v", len(got), err)
 	}
 	// The item layout of the table's design: key S, scores M of N, expires_at N.
-	items, err := dynamo.BatchGet(ctx, db, table, []dynamo.Item{dynamo.Values(map[string]any{"key": keys[7]})}, true)
+	items, err := dynamo.BatchGet(ctx, db, table, []dynamo.Item{dynamo.Values(map[string]any{"key": keys[7]})}, true, 1)
 	if err != nil || len(items) != 1 {
 		t.Fatalf("%d items: %v", len(items), err)
 	}
@@ -78,4 +79,36 @@ func TestDynamoCacheEmbedded(t *testing.T) {
 func embeddedCache(t *testing.T) *DynamoCache {
 	db, table := emutest.EmbeddedTable(t, "ClassifyCacheTable")
 	return NewDynamoCache(db, table, time.Hour)
+}
+
+// throttledReads leaves the last key of every BatchGetItem unprocessed.
+type throttledReads struct{ dynamo.API }
+
+func (d throttledReads) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	for table, ka := range in.RequestItems {
+		last := len(ka.Keys) - 1
+		out, err := d.API.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			table: {Keys: ka.Keys[:last], ConsistentRead: ka.ConsistentRead}}}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		out.UnprocessedKeys = map[string]types.KeysAndAttributes{table: {Keys: ka.Keys[last:], ConsistentRead: ka.ConsistentRead}}
+		return out, nil
+	}
+	return &dynamodb.BatchGetItemOutput{}, nil
+}
+
+// TestDynamoCacheThrottledReadIsAMiss: a key DynamoDB keeps leaving
+// unprocessed is a miss, and the keys it did read are hits, not an error.
+func TestDynamoCacheThrottledReadIsAMiss(t *testing.T) {
+	ctx := context.Background()
+	db, table := emutest.EmbeddedTable(t, "ClassifyCacheTable")
+	a, b := CacheKey("m", "first text"), CacheKey("m", "second text")
+	if err := NewDynamoCache(db, table, time.Hour).Put(ctx, map[string]Scores{a: {Hate: 0.1}, b: {Hate: 0.2}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewDynamoCache(throttledReads{db}, table, time.Hour).Get(ctx, []string{a, b})
+	if err != nil || len(got) != 1 || got[a][Hate] != 0.1 {
+		t.Fatalf("throttled get = %v, %v; want the first key's scores only", got, err)
+	}
 }

@@ -99,6 +99,7 @@ const (
 	stateConsented  = "consented"
 	stateRevoked    = "revoked"
 	maxAppendTrials = 8
+	batchAttempts   = 6 // BatchGetItem calls for one page while keys come back unprocessed
 )
 
 // dialogItem is a dialog item as stored (see the design above); the dk_<hash>
@@ -538,7 +539,7 @@ func (s *DynamoStore) batchGet(ctx context.Context, keys []indexKey) (map[string
 	}
 	// Consistent: the index may still list a dialog revoked a moment ago, and
 	// only a strongly consistent read is sure to see its tombstone instead.
-	got, err := dynamo.BatchGet(ctx, s.api, s.table, req, true)
+	got, err := dynamo.BatchGet(ctx, s.api, s.table, req, true, batchAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("dialogs: read a page: %w", err)
 	}

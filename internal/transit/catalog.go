@@ -270,7 +270,7 @@ func (c *Catalog) Days(ctx context.Context, from, to string) ([]CountryDay, erro
 	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(end); m = m.AddDate(0, 1, 0) {
 		keys = append(keys, monthKey(m.Format("2006-01")))
 	}
-	items, err := dynamo.BatchGet(ctx, c.db, c.table, keys, true)
+	items, err := dynamo.BatchGet(ctx, c.db, c.table, keys, true, 8)
 	if err != nil {
 		return nil, fmt.Errorf("read the sums of %s..%s: %w", from, to, err)
 	}
@@ -313,7 +313,7 @@ func (c *Catalog) AddCountries(ctx context.Context, names []string) error {
 			items = append(items, dynamo.Values(map[string]any{"pk": "COUNTRY", "sk": NameKey(name), "name": name}))
 		}
 	}
-	if err := dynamo.BatchPut(ctx, c.db, c.table, items); err != nil {
+	if err := dynamo.BatchPut(ctx, c.db, c.table, items, 5); err != nil {
 		return fmt.Errorf("record countries: %w", err)
 	}
 	return nil

@@ -109,9 +109,11 @@ func Marshal(v any) (Item, error) { return attributevalue.MarshalMap(v) }
 // Unmarshal decodes item into the struct out points to, by its `dynamodbav` tags.
 func Unmarshal(item Item, out any) error { return attributevalue.UnmarshalMap(item, out) }
 
-// batchAttempts bounds the retries of unprocessed keys, which DynamoDB returns
-// when it throttles part of a batch; each retry backs off with jitter.
-const batchAttempts = 8
+// ErrUnprocessed is what BatchGet and BatchPut return when DynamoDB still
+// left keys or items unprocessed (it throttled part of a batch) after every
+// attempt. BatchGet returns the items it did read with it, so a best-effort
+// reader (a cache) can count the rest as misses.
+var ErrUnprocessed = errors.New("still unprocessed")
 
 func backOff(ctx context.Context, attempt int) error {
 	if attempt == 0 {
@@ -125,17 +127,19 @@ func backOff(ctx context.Context, attempt int) error {
 	}
 }
 
-// BatchGet reads the items of keys from table, 100 keys per call, retrying
-// unprocessed keys. Items come in no particular order; a missing key is absent.
-func BatchGet(ctx context.Context, api API, table string, keys []Item, consistent bool) ([]Item, error) {
+// BatchGet reads the items of keys from table, 100 keys per call, making up
+// to attempts calls for each 100 while DynamoDB leaves keys unprocessed, backing
+// off with jitter in between. Items come in no particular order; a missing key
+// is absent.
+func BatchGet(ctx context.Context, api API, table string, keys []Item, consistent bool, attempts int) ([]Item, error) {
 	var items []Item
 	for len(keys) > 0 {
 		n := min(len(keys), 100) // BatchGetItem's limit
 		pending := map[string]types.KeysAndAttributes{table: {Keys: keys[:n], ConsistentRead: aws.Bool(consistent)}}
 		keys = keys[n:]
 		for attempt := 0; len(pending[table].Keys) > 0; attempt++ {
-			if attempt == batchAttempts {
-				return nil, fmt.Errorf("read %s: %d keys still unprocessed after %d attempts", table, len(pending[table].Keys), attempt)
+			if attempt == attempts {
+				return items, fmt.Errorf("read %s: %d keys %w after %d attempts", table, len(pending[table].Keys)+len(keys), ErrUnprocessed, attempt)
 			}
 			if err := backOff(ctx, attempt); err != nil {
 				return nil, err
@@ -151,8 +155,9 @@ func BatchGet(ctx context.Context, api API, table string, keys []Item, consisten
 	return items, nil
 }
 
-// BatchPut writes items to table, 25 per call, retrying unprocessed items.
-func BatchPut(ctx context.Context, api API, table string, items []Item) error {
+// BatchPut writes items to table, 25 per call, making up to attempts calls
+// for each 25 while DynamoDB leaves items unprocessed, as BatchGet does.
+func BatchPut(ctx context.Context, api API, table string, items []Item, attempts int) error {
 	for len(items) > 0 {
 		n := min(len(items), 25) // BatchWriteItem's limit
 		batch := make([]types.WriteRequest, n)
@@ -162,8 +167,8 @@ func BatchPut(ctx context.Context, api API, table string, items []Item) error {
 		items = items[n:]
 		pending := map[string][]types.WriteRequest{table: batch}
 		for attempt := 0; len(pending[table]) > 0; attempt++ {
-			if attempt == batchAttempts {
-				return fmt.Errorf("write %s: %d items still unprocessed after %d attempts", table, len(pending[table]), attempt)
+			if attempt == attempts {
+				return fmt.Errorf("write %s: %d items %w after %d attempts", table, len(pending[table])+len(items), ErrUnprocessed, attempt)
 			}
 			if err := backOff(ctx, attempt); err != nil {
 				return err

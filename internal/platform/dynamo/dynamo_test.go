@@ -98,11 +98,11 @@ func TestBatchPutThenGet(t *testing.T) {
 		items = append(items, it)
 		keys = append(keys, dynamo.Values(map[string]any{"id": fmt.Sprint(i)}))
 	}
-	if err := dynamo.BatchPut(ctx, db, "t", items); err != nil {
+	if err := dynamo.BatchPut(ctx, db, "t", items, 8); err != nil {
 		t.Fatal(err)
 	}
 	keys = append(keys, dynamo.Values(map[string]any{"id": "missing"}))
-	got, err := dynamo.BatchGet(ctx, db, "t", keys, true)
+	got, err := dynamo.BatchGet(ctx, db, "t", keys, true, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,5 +161,44 @@ func TestNewestMergesShards(t *testing.T) {
 	}
 	if got := page("", 100, nil); !slices.Equal(got, want) {
 		t.Fatalf("everything: %v, want %v", got, want)
+	}
+}
+
+// throttled is a DynamoDB that leaves the last key of every BatchGetItem
+// unprocessed, as DynamoDB does when it throttles part of a batch.
+type throttled struct {
+	dynamo.API
+	calls int
+}
+
+func (d *throttled) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	d.calls++
+	ka := in.RequestItems["t"]
+	last := len(ka.Keys) - 1
+	out, err := d.API.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		"t": {Keys: ka.Keys[:last], ConsistentRead: ka.ConsistentRead}}}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	out.UnprocessedKeys = map[string]types.KeysAndAttributes{"t": {Keys: ka.Keys[last:], ConsistentRead: ka.ConsistentRead}}
+	return out, nil
+}
+
+func TestBatchGetStopsAfterItsAttempts(t *testing.T) {
+	db, ctx := newTable(t), context.Background()
+	var keys []dynamo.Item
+	for i := range 3 {
+		it, _ := dynamo.Marshal(row{ID: fmt.Sprint(i)})
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, dynamo.Values(map[string]any{"id": fmt.Sprint(i)}))
+	}
+	api := &throttled{API: db}
+	// The first call reads all but the last key; each later one asks for that
+	// key alone and leaves it unprocessed again.
+	got, err := dynamo.BatchGet(ctx, api, "t", keys, true, 3)
+	if !errors.Is(err, dynamo.ErrUnprocessed) || api.calls != 3 || len(got) != 2 {
+		t.Fatalf("%d calls read %d items: %v; want 3 calls, the 2 items read and ErrUnprocessed", api.calls, len(got), err)
 	}
 }
